@@ -1,0 +1,232 @@
+//! Laptop-side configuration: TOML file, then `FIELDKIT_*` environment overrides, validated once at
+//! start-up so a bad value is refused before any data is touched.
+
+use crate::error::{CoreError, Result};
+use serde::Deserialize;
+use std::path::Path;
+use std::time::Duration;
+
+/// Cost of the PIN key-derivation function (argon2id). Stored beside each wrapped key too, so
+/// raising the cost later does not lock existing officers out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct KdfParams {
+    /// Memory in KiB.
+    pub memory_kib: u32,
+    /// Passes over memory.
+    pub iterations: u32,
+    /// Lanes.
+    pub parallelism: u32,
+}
+
+impl KdfParams {
+    /// 64 MiB, 3 passes: about a third of a second per attempt on an outreach laptop, which makes
+    /// guessing a 6-digit PIN offline cost days of CPU per officer.
+    pub const PRODUCTION: KdfParams = KdfParams { memory_kib: 64 * 1024, iterations: 3, parallelism: 1 };
+    /// Cheapest accepted setting; only for tests and benchmarks, which need thousands of sign-ins.
+    pub const INSECURE_FOR_TESTS: KdfParams = KdfParams { memory_kib: 8, iterations: 1, parallelism: 1 };
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Config {
+    /// Lock the session after this long without activity.
+    pub idle_lock: Duration,
+    /// Wrong PINs allowed before delays start.
+    pub free_pin_attempts: u32,
+    /// First lockout delay; it doubles with every further wrong PIN.
+    pub lockout_base: Duration,
+    /// Longest lockout delay.
+    pub lockout_max: Duration,
+    /// Shortest PIN accepted when an officer is added.
+    pub min_pin_length: usize,
+    pub kdf: KdfParams,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            idle_lock: Duration::from_secs(5 * 60),
+            free_pin_attempts: 3,
+            lockout_base: Duration::from_secs(30),
+            lockout_max: Duration::from_secs(60 * 60),
+            min_pin_length: 6,
+            kdf: KdfParams::PRODUCTION,
+        }
+    }
+}
+
+/// The file's shape: every key optional, defaults fill the rest.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ConfigFile {
+    #[serde(default)]
+    security: SecuritySection,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SecuritySection {
+    idle_lock_secs: Option<u64>,
+    free_pin_attempts: Option<u32>,
+    lockout_base_secs: Option<u64>,
+    lockout_max_secs: Option<u64>,
+    min_pin_length: Option<usize>,
+    kdf: Option<KdfParams>,
+}
+
+impl Config {
+    /// Loads `path` if it exists (a missing file means defaults), applies environment overrides read
+    /// through `env` (so tests need not touch the process environment), then validates.
+    pub fn load(path: Option<&Path>, env: impl Fn(&str) -> Option<String>) -> Result<Config> {
+        let mut config = Config::default();
+        if let Some(path) = path {
+            match std::fs::read_to_string(path) {
+                Ok(text) => config.apply_file(&text, &path.display().to_string())?,
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(e) => return Err(CoreError::io(path, e)),
+            }
+        }
+        config.apply_env(env)?;
+        config.validate()?;
+        Ok(config)
+    }
+
+    /// Parses TOML text on top of the current values. `source_name` appears in errors.
+    pub fn apply_file(&mut self, text: &str, source_name: &str) -> Result<()> {
+        let file: ConfigFile = toml::from_str(text).map_err(|e| CoreError::Config {
+            source_name: source_name.to_string(),
+            message: e.message().to_string(),
+        })?;
+        let s = file.security;
+        if let Some(v) = s.idle_lock_secs {
+            self.idle_lock = Duration::from_secs(v);
+        }
+        if let Some(v) = s.free_pin_attempts {
+            self.free_pin_attempts = v;
+        }
+        if let Some(v) = s.lockout_base_secs {
+            self.lockout_base = Duration::from_secs(v);
+        }
+        if let Some(v) = s.lockout_max_secs {
+            self.lockout_max = Duration::from_secs(v);
+        }
+        if let Some(v) = s.min_pin_length {
+            self.min_pin_length = v;
+        }
+        if let Some(v) = s.kdf {
+            self.kdf = v;
+        }
+        Ok(())
+    }
+
+    fn apply_env(&mut self, env: impl Fn(&str) -> Option<String>) -> Result<()> {
+        fn parse<T: std::str::FromStr>(name: &str, value: &str) -> Result<T> {
+            value.trim().parse().map_err(|_| CoreError::Config {
+                source_name: format!("environment variable {name}"),
+                message: format!("`{value}` is not a valid number"),
+            })
+        }
+        if let Some(v) = env("FIELDKIT_IDLE_LOCK_SECS") {
+            self.idle_lock = Duration::from_secs(parse("FIELDKIT_IDLE_LOCK_SECS", &v)?);
+        }
+        if let Some(v) = env("FIELDKIT_FREE_PIN_ATTEMPTS") {
+            self.free_pin_attempts = parse("FIELDKIT_FREE_PIN_ATTEMPTS", &v)?;
+        }
+        if let Some(v) = env("FIELDKIT_LOCKOUT_BASE_SECS") {
+            self.lockout_base = Duration::from_secs(parse("FIELDKIT_LOCKOUT_BASE_SECS", &v)?);
+        }
+        if let Some(v) = env("FIELDKIT_LOCKOUT_MAX_SECS") {
+            self.lockout_max = Duration::from_secs(parse("FIELDKIT_LOCKOUT_MAX_SECS", &v)?);
+        }
+        if let Some(v) = env("FIELDKIT_KDF_MEMORY_KIB") {
+            self.kdf.memory_kib = parse("FIELDKIT_KDF_MEMORY_KIB", &v)?;
+        }
+        if let Some(v) = env("FIELDKIT_KDF_ITERATIONS") {
+            self.kdf.iterations = parse("FIELDKIT_KDF_ITERATIONS", &v)?;
+        }
+        Ok(())
+    }
+
+    /// Refuses settings that would make the kit unsafe or unusable.
+    pub fn validate(&self) -> Result<()> {
+        let bad = |message: String| Err(CoreError::Config { source_name: "configuration".into(), message });
+        if self.idle_lock < Duration::from_secs(30) || self.idle_lock > Duration::from_secs(60 * 60) {
+            return bad("security.idle_lock_secs must be between 30 and 3600".into());
+        }
+        if !(1..=10).contains(&self.free_pin_attempts) {
+            return bad("security.free_pin_attempts must be between 1 and 10".into());
+        }
+        if self.lockout_base.is_zero() || self.lockout_base > self.lockout_max {
+            return bad("security.lockout_base_secs must be above 0 and at most lockout_max_secs".into());
+        }
+        if self.lockout_max > Duration::from_secs(24 * 60 * 60) {
+            return bad("security.lockout_max_secs must be at most 86400 (one day)".into());
+        }
+        if !(4..=12).contains(&self.min_pin_length) {
+            return bad("security.min_pin_length must be between 4 and 12".into());
+        }
+        let kdf = self.kdf;
+        if kdf.memory_kib < KdfParams::INSECURE_FOR_TESTS.memory_kib
+            || kdf.memory_kib > 1024 * 1024
+            || !(1..=10).contains(&kdf.iterations)
+            || !(1..=4).contains(&kdf.parallelism)
+        {
+            return bad(
+                "security.kdf is out of range (memory_kib 8..=1048576, iterations 1..=10, parallelism 1..=4)".into()
+            );
+        }
+        Ok(())
+    }
+
+    /// Settings for tests: cheap KDF, default policies otherwise.
+    pub fn for_tests() -> Config {
+        Config { kdf: KdfParams::INSECURE_FOR_TESTS, ..Config::default() }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn no_env(_: &str) -> Option<String> {
+        None
+    }
+
+    #[test]
+    fn missing_file_gives_defaults() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let config = Config::load(Some(&dir.path().join("absent.toml")), no_env).expect("load");
+        assert_eq!(config, Config::default());
+    }
+
+    #[test]
+    fn file_then_env_override() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("fieldkit.toml");
+        std::fs::write(&path, "[security]\nidle_lock_secs = 120\nfree_pin_attempts = 5\n").expect("write");
+        let env = |name: &str| (name == "FIELDKIT_IDLE_LOCK_SECS").then(|| "90".to_string());
+        let config = Config::load(Some(&path), env).expect("load");
+        assert_eq!(config.idle_lock, Duration::from_secs(90));
+        assert_eq!(config.free_pin_attempts, 5);
+    }
+
+    #[test]
+    fn unknown_key_is_refused_naming_the_file() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("fieldkit.toml");
+        std::fs::write(&path, "[security]\nidle_lock = 120\n").expect("write");
+        let err = Config::load(Some(&path), no_env).expect_err("must refuse");
+        assert_eq!(err.code(), "config");
+        assert!(err.to_string().contains("fieldkit.toml"), "{err}");
+        assert!(err.to_string().contains("idle_lock"), "{err}");
+    }
+
+    #[test]
+    fn out_of_range_values_are_refused() {
+        let env = |name: &str| (name == "FIELDKIT_IDLE_LOCK_SECS").then(|| "5".to_string());
+        assert_eq!(Config::load(None, env).expect_err("too short").code(), "config");
+        let env = |name: &str| (name == "FIELDKIT_FREE_PIN_ATTEMPTS").then(|| "many".to_string());
+        let err = Config::load(None, env).expect_err("not a number");
+        assert!(err.to_string().contains("FIELDKIT_FREE_PIN_ATTEMPTS"), "{err}");
+    }
+}

@@ -1,0 +1,27 @@
+//! Core of the Huduma Mashinani Field Kit: everything a laptop does with citizens' data, with no
+//! user interface and no network. The Tauri app, the CLI and the tests all drive it through
+//! [`Profile`] and [`Session`].
+//!
+//! Architecture invariant: this crate does not know about Tauri, HTTP servers or terminals.
+
+pub mod application;
+pub mod citizen;
+pub mod clock;
+pub mod config;
+pub mod crypto;
+pub mod error;
+pub mod keyring;
+pub mod officer;
+pub mod reference;
+pub mod session;
+pub mod store;
+pub mod validate;
+
+pub use application::{Application, ApplicationState, NewApplication, ReviewOutcome};
+pub use citizen::{Citizen, NewCitizen, Sex};
+pub use config::{Config, KdfParams};
+pub use error::{CoreError, ErrorReport, Result};
+pub use officer::{Officer, OfficerNumber, Role};
+pub use reference::{LaptopPrefix, Reference};
+pub use session::{NewOfficer, Profile, Session};
+pub use store::{AuditReport, Store};

@@ -1,0 +1,189 @@
+//! Officers, their roles, and what each role may do (least data per role).
+
+use crate::error::{CoreError, Result};
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    FrontDeskOfficer,
+    CentreManager,
+    Trainer,
+    IctOfficer,
+}
+
+impl Role {
+    pub const ALL: [Role; 4] = [Role::FrontDeskOfficer, Role::CentreManager, Role::Trainer, Role::IctOfficer];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::FrontDeskOfficer => "front_desk_officer",
+            Role::CentreManager => "centre_manager",
+            Role::Trainer => "trainer",
+            Role::IctOfficer => "ict_officer",
+        }
+    }
+
+    pub fn parse(text: &str) -> Result<Role> {
+        let wanted = text.trim().replace('-', "_").to_ascii_lowercase();
+        Role::ALL
+            .into_iter()
+            .find(|role| role.as_str() == wanted)
+            .ok_or_else(|| CoreError::invalid("role", "unknown_role"))
+    }
+
+    /// Whether this role may do `action`. The ICT officer administers laptops and the roster but
+    /// never sees citizens' data; capture is for the roles that serve citizens.
+    pub fn may(self, action: Action) -> bool {
+        use Action::*;
+        use Role::*;
+        match action {
+            CaptureApplications | ViewCitizens => matches!(self, FrontDeskOfficer | CentreManager | Trainer),
+            ManageOfficers => matches!(self, CentreManager | IctOfficer),
+            VerifyAudit => matches!(self, CentreManager | IctOfficer),
+            // Sync outcomes arrive on behalf of the MDA while any officer is signed in.
+            RecordSyncOutcome => true,
+        }
+    }
+
+    /// Which roles this role may add to or remove from the roster. A centre manager staffs the
+    /// tent; only the ICT officer creates managers and other ICT officers.
+    pub fn may_manage(self, other: Role) -> bool {
+        match self {
+            Role::IctOfficer => true,
+            Role::CentreManager => matches!(other, Role::FrontDeskOfficer | Role::Trainer),
+            _ => false,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    CaptureApplications,
+    ViewCitizens,
+    ManageOfficers,
+    VerifyAudit,
+    RecordSyncOutcome,
+}
+
+impl Action {
+    pub fn describe(self) -> &'static str {
+        match self {
+            Action::CaptureApplications => "capture applications",
+            Action::ViewCitizens => "view citizens' data",
+            Action::ManageOfficers => "manage officers",
+            Action::VerifyAudit => "verify the audit log",
+            Action::RecordSyncOutcome => "record sync outcomes",
+        }
+    }
+}
+
+/// An officer's service number as issued by Huduma Kenya: 2 to 16 letters and digits, stored in
+/// upper case so `fd001` and `FD001` are one officer.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct OfficerNumber(String);
+
+impl OfficerNumber {
+    pub fn parse(text: &str) -> Result<OfficerNumber> {
+        let cleaned = text.trim().to_ascii_uppercase();
+        let ok_len = (2..=16).contains(&cleaned.len());
+        if !ok_len || !cleaned.chars().all(|c| c.is_ascii_alphanumeric()) {
+            return Err(CoreError::invalid("officer_number", "officer_number_format"));
+        }
+        Ok(OfficerNumber(cleaned))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl TryFrom<String> for OfficerNumber {
+    type Error = CoreError;
+    fn try_from(value: String) -> Result<Self> {
+        OfficerNumber::parse(&value)
+    }
+}
+
+impl From<OfficerNumber> for String {
+    fn from(value: OfficerNumber) -> String {
+        value.0
+    }
+}
+
+impl std::fmt::Display for OfficerNumber {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// An officer as kept in the encrypted roster.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Officer {
+    pub number: OfficerNumber,
+    pub display_name: String,
+    pub role: Role,
+}
+
+/// Checks a PIN's shape: digits only, at least `min_len`, not all one digit, not a run like 123456.
+pub fn validate_pin(pin: &str, min_len: usize) -> Result<()> {
+    if pin.len() < min_len || pin.len() > 12 {
+        return Err(CoreError::invalid("pin", "pin_length"));
+    }
+    if !pin.chars().all(|c| c.is_ascii_digit()) {
+        return Err(CoreError::invalid("pin", "pin_digits_only"));
+    }
+    let digits: Vec<i32> = pin.bytes().map(|b| i32::from(b - b'0')).collect();
+    let steps: Vec<i32> = digits.windows(2).map(|w| w[1] - w[0]).collect();
+    if steps.iter().all(|&s| s == 0) || steps.iter().all(|&s| s == 1) || steps.iter().all(|&s| s == -1) {
+        return Err(CoreError::invalid("pin", "pin_too_simple"));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ict_officer_never_sees_citizens() {
+        assert!(!Role::IctOfficer.may(Action::ViewCitizens));
+        assert!(!Role::IctOfficer.may(Action::CaptureApplications));
+        assert!(Role::IctOfficer.may(Action::ManageOfficers));
+    }
+
+    #[test]
+    fn front_desk_cannot_manage_the_roster() {
+        assert!(!Role::FrontDeskOfficer.may(Action::ManageOfficers));
+        assert!(Role::CentreManager.may_manage(Role::FrontDeskOfficer));
+        assert!(!Role::CentreManager.may_manage(Role::IctOfficer));
+        assert!(!Role::CentreManager.may_manage(Role::CentreManager));
+    }
+
+    #[test]
+    fn roles_parse_from_cli_spelling() {
+        assert_eq!(Role::parse("front-desk-officer").expect("role"), Role::FrontDeskOfficer);
+        assert_eq!(Role::parse("ICT_OFFICER").expect("role"), Role::IctOfficer);
+        assert!(Role::parse("admin").is_err());
+    }
+
+    #[test]
+    fn officer_numbers_normalise_and_refuse_junk() {
+        assert_eq!(OfficerNumber::parse(" fd001 ").expect("number").as_str(), "FD001");
+        for bad in ["", "F", "FD 001", "FD-001", "ÖÖ1", "A234567890123456X"] {
+            assert!(OfficerNumber::parse(bad).is_err(), "{bad:?} accepted");
+        }
+    }
+
+    #[test]
+    fn pins() {
+        let check = |pin: &str| validate_pin(pin, 6).err().and_then(|e| e.to_report().reason);
+        assert_eq!(check("482913"), None);
+        assert_eq!(check("4829"), Some("pin_length"));
+        assert_eq!(check("48291a"), Some("pin_digits_only"));
+        assert_eq!(check("111111"), Some("pin_too_simple"));
+        assert_eq!(check("123456"), Some("pin_too_simple"));
+        assert_eq!(check("987654"), Some("pin_too_simple"));
+    }
+}

@@ -1,0 +1,444 @@
+//! Profiles and signed-in sessions: the public face of the offline store.
+//!
+//! A `Profile` is a data directory (keyring + encrypted store + config). Signing in opens the
+//! officer's sealed copy of the data key with their PIN, opens the store with it, and yields a
+//! `Session` that checks the officer's role and the idle timer before every operation.
+
+use crate::application::{Application, ApplicationState, NewApplication, ReviewOutcome, Transition};
+use crate::citizen::{Citizen, NewCitizen};
+use crate::clock::{Clock, SystemClock};
+use crate::config::Config;
+use crate::crypto::{self, DataKey};
+use crate::error::{CoreError, Result};
+use crate::keyring::{Keyring, KeyringEntry, KeyringFile};
+use crate::officer::{Action, Officer, OfficerNumber, Role, validate_pin};
+use crate::reference::{LaptopPrefix, Reference};
+use crate::store::{ApplicationChange, AuditReport, Store};
+use crate::validate;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+const STORE_FILE: &str = "fieldkit.db";
+
+/// Raw input for a new officer.
+#[derive(Debug, Clone, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewOfficer {
+    pub number: String,
+    pub display_name: String,
+    pub role: Role,
+}
+
+impl NewOfficer {
+    fn validate(&self) -> Result<Officer> {
+        Ok(Officer {
+            number: OfficerNumber::parse(&self.number)?,
+            display_name: validate::free_text("display_name", &self.display_name, 80)?,
+            role: self.role,
+        })
+    }
+}
+
+#[derive(Clone)]
+pub struct Profile {
+    dir: PathBuf,
+    config: Config,
+    clock: Arc<dyn Clock>,
+}
+
+impl std::fmt::Debug for Profile {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Profile").field("dir", &self.dir).finish_non_exhaustive()
+    }
+}
+
+impl Profile {
+    pub fn new(dir: impl Into<PathBuf>, config: Config) -> Profile {
+        Profile::with_clock(dir, config, Arc::new(SystemClock))
+    }
+
+    pub fn with_clock(dir: impl Into<PathBuf>, config: Config, clock: Arc<dyn Clock>) -> Profile {
+        Profile { dir: dir.into(), config, clock }
+    }
+
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    pub fn store_path(&self) -> PathBuf {
+        self.dir.join(STORE_FILE)
+    }
+
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    fn keyring_file(&self) -> KeyringFile {
+        KeyringFile::in_dir(&self.dir)
+    }
+
+    pub fn exists(&self) -> bool {
+        self.keyring_file().exists()
+    }
+
+    /// Creates a new profile: a fresh random data key, the encrypted store, and the first officer
+    /// (normally the ICT officer who provisions the laptop), who is signed in on return.
+    pub fn create(&self, prefix: &LaptopPrefix, first: &NewOfficer, pin: &str) -> Result<Session> {
+        let officer = first.validate()?;
+        validate_pin(pin, self.config.min_pin_length)?;
+        if !officer.role.may(Action::ManageOfficers) {
+            return Err(CoreError::invalid("role", "first_officer_must_manage_roster"));
+        }
+        create_private_dir(&self.dir)?;
+        let keyring_file = self.keyring_file();
+        let lock = keyring_file.lock()?;
+        if keyring_file.exists() {
+            return Err(CoreError::ProfileExists(self.dir.display().to_string()));
+        }
+        // A store without a keyring is the remains of a creation that crashed before finishing; its
+        // key was never saved, so nothing in it can be read. Start again.
+        for suffix in ["", "-wal", "-shm"] {
+            let path = self.dir.join(format!("{STORE_FILE}{suffix}"));
+            match std::fs::remove_file(&path) {
+                Ok(()) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(e) => return Err(CoreError::io(&path, e)),
+            }
+        }
+        let key = DataKey::generate()?;
+        let profile_id = Uuid::now_v7();
+        let mut store = Store::open(&self.store_path(), &key)?;
+        restrict_permissions(&self.store_path())?;
+        let now = self.clock.now();
+        store.initialise(profile_id, prefix, &officer, now)?;
+
+        let mut keyring = Keyring::new(profile_id);
+        keyring.upsert(seal_entry(&key, profile_id, &officer, pin, &self.config)?);
+        keyring_file.write(&keyring, &lock)?;
+        drop(lock);
+        store.record_sign_in(&officer.number, now)?;
+        Ok(Session { profile: self.clone(), store: Some(store), officer, last_activity: now })
+    }
+
+    /// Signs an officer in with their PIN, enforcing the wrong-PIN lockout.
+    pub fn sign_in(&self, number: &str, pin: &str) -> Result<Session> {
+        let number = OfficerNumber::parse(number)?;
+        let (officer, store) = self.unlock(&number, pin)?;
+        let now = self.clock.now();
+        Ok(Session { profile: self.clone(), store: Some(store), officer, last_activity: now })
+    }
+
+    fn unlock(&self, number: &OfficerNumber, pin: &str) -> Result<(Officer, Store)> {
+        if !self.exists() {
+            return Err(CoreError::ProfileMissing(self.dir.display().to_string()));
+        }
+        let keyring_file = self.keyring_file();
+        let lock = keyring_file.lock()?;
+        let mut keyring = keyring_file.read()?;
+        let profile_id = keyring.profile_id;
+        let now = self.clock.now();
+        let entry = keyring.entry_mut(number).ok_or(CoreError::WrongPin)?;
+        if let Some(until) = entry.locked_until
+            && until > now.unix_timestamp()
+        {
+            return Err(CoreError::LockedOut { retry_after_secs: (until - now.unix_timestamp()) as u64 });
+        }
+        let binding = Keyring::binding(profile_id, number, entry.role);
+        let key = match crypto::open(&entry.sealed_key, pin, &binding) {
+            Ok(key) => key,
+            Err(CoreError::WrongPin) => {
+                entry.failed_attempts += 1;
+                let delay = lockout_delay(&self.config, entry.failed_attempts);
+                entry.locked_until = delay.map(|d| now.unix_timestamp() + d.as_secs() as i64);
+                keyring_file.write(&keyring, &lock)?;
+                return Err(match delay {
+                    Some(d) => CoreError::LockedOut { retry_after_secs: d.as_secs() },
+                    None => CoreError::WrongPin,
+                });
+            }
+            Err(other) => return Err(other),
+        };
+        let role = entry.role;
+        if entry.failed_attempts > 0 || entry.locked_until.is_some() {
+            entry.failed_attempts = 0;
+            entry.locked_until = None;
+            keyring_file.write(&keyring, &lock)?;
+        }
+        drop(lock);
+
+        let mut store = Store::open(&self.store_path(), &key)?;
+        if store.profile_id()? != profile_id {
+            return Err(CoreError::KeyringTampered("the keyring belongs to another profile".into()));
+        }
+        // The store's roster has the last word: a removed officer whose keyring entry lingered
+        // after a crash, or a keyring role that disagrees with the store, does not get in.
+        let officer = store.officer(number)?.ok_or(CoreError::WrongPin)?;
+        if officer.role != role {
+            return Err(CoreError::KeyringTampered(format!("role of {number} differs")));
+        }
+        store.record_sign_in(number, now)?;
+        Ok((officer, store))
+    }
+}
+
+/// Delay imposed after `failed` consecutive wrong PINs: none for the free attempts, then the base
+/// delay doubling with each further failure, up to the maximum.
+pub fn lockout_delay(config: &Config, failed: u32) -> Option<std::time::Duration> {
+    let beyond = failed.checked_sub(config.free_pin_attempts)?;
+    let factor = 2u32.checked_pow(beyond).unwrap_or(u32::MAX);
+    Some(config.lockout_base.saturating_mul(factor).min(config.lockout_max))
+}
+
+fn seal_entry(key: &DataKey, profile_id: Uuid, officer: &Officer, pin: &str, config: &Config) -> Result<KeyringEntry> {
+    let binding = Keyring::binding(profile_id, &officer.number, officer.role);
+    Ok(KeyringEntry {
+        number: officer.number.clone(),
+        role: officer.role,
+        sealed_key: crypto::seal(key, pin, &binding, config.kdf)?,
+        failed_attempts: 0,
+        locked_until: None,
+    })
+}
+
+fn create_private_dir(dir: &Path) -> Result<()> {
+    std::fs::create_dir_all(dir).map_err(|e| CoreError::io(dir, e))?;
+    restrict_permissions(dir)
+}
+
+fn restrict_permissions(path: &Path) -> Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = if path.is_dir() { 0o700 } else { 0o600 };
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).map_err(|e| CoreError::io(path, e))?;
+    }
+    let _ = path;
+    Ok(())
+}
+
+/// A signed-in officer's handle on the store.
+pub struct Session {
+    profile: Profile,
+    /// `None` while locked: the connection (and with it the key) is dropped.
+    store: Option<Store>,
+    officer: Officer,
+    last_activity: OffsetDateTime,
+}
+
+impl Session {
+    pub fn officer(&self) -> &Officer {
+        &self.officer
+    }
+
+    pub fn is_locked(&self) -> bool {
+        self.store.is_none()
+    }
+
+    /// Locks now: drops the store connection and the key with it.
+    pub fn lock(&mut self) {
+        self.store = None;
+    }
+
+    /// Unlocks a locked session for the same officer.
+    pub fn unlock(&mut self, pin: &str) -> Result<()> {
+        let (officer, store) = self.profile.unlock(&self.officer.number, pin)?;
+        self.officer = officer;
+        self.store = Some(store);
+        self.last_activity = self.profile.clock.now();
+        Ok(())
+    }
+
+    /// Gate for every operation: idle lock first, then the role check, then the store.
+    fn store_for(&mut self, action: Action) -> Result<(&mut Store, OffsetDateTime)> {
+        let now = self.profile.clock.now();
+        let idle = now - self.last_activity;
+        if idle >= self.profile.config.idle_lock {
+            self.store = None;
+        }
+        let store = self.store.as_mut().ok_or(CoreError::SessionLocked)?;
+        if !self.officer.role.may(action) {
+            return Err(CoreError::NotPermitted(action.describe()));
+        }
+        self.last_activity = now;
+        Ok((store, now))
+    }
+
+    // --- roster ----------------------------------------------------------------------------------
+
+    pub fn officers(&mut self) -> Result<Vec<Officer>> {
+        let (store, _) = self.store_for(Action::ManageOfficers)?;
+        store.officers()
+    }
+
+    /// Adds an officer: a new sealed copy of the existing data key, no re-encryption.
+    pub fn add_officer(&mut self, new: &NewOfficer, pin: &str) -> Result<Officer> {
+        let officer = new.validate()?;
+        validate_pin(pin, self.profile.config.min_pin_length)?;
+        if !self.officer.role.may_manage(officer.role) {
+            return Err(CoreError::NotPermitted("add an officer with that role"));
+        }
+        let by = self.officer.number.clone();
+        let config = self.profile.config.clone();
+        let keyring_file = self.profile.keyring_file();
+        let (store, now) = self.store_for(Action::ManageOfficers)?;
+        if store.officer(&officer.number)?.is_some() {
+            return Err(CoreError::OfficerExists(officer.number.to_string()));
+        }
+        // The open store holds the data key for exactly as long as the session is unlocked.
+        let key = store.data_key().clone();
+        let lock = keyring_file.lock()?;
+        let mut keyring = keyring_file.read()?;
+        // Keyring first, store second: a crash in between leaves an orphan entry that cannot sign
+        // in (the store's roster lacks the officer) and that a retry overwrites.
+        keyring.upsert(seal_entry(&key, keyring.profile_id, &officer, pin, &config)?);
+        keyring_file.write(&keyring, &lock)?;
+        drop(lock);
+        store.add_officer(&officer, &by, now)?;
+        Ok(officer)
+    }
+
+    /// Removes an officer: their sealed key is deleted; the data key and the store are unchanged.
+    pub fn remove_officer(&mut self, number: &str) -> Result<Officer> {
+        let number = OfficerNumber::parse(number)?;
+        if number == self.officer.number {
+            return Err(CoreError::CannotRemoveSelf);
+        }
+        let by = self.officer.number.clone();
+        let my_role = self.officer.role;
+        let keyring_file = self.profile.keyring_file();
+        let (store, now) = self.store_for(Action::ManageOfficers)?;
+        let target = store.officer(&number)?.ok_or_else(|| CoreError::UnknownOfficer(number.to_string()))?;
+        if !my_role.may_manage(target.role) {
+            return Err(CoreError::NotPermitted("remove an officer with that role"));
+        }
+        // Store first, keyring second: a lingering keyring entry of a removed officer is refused at
+        // sign-in by the store's roster.
+        let removed = store.remove_officer(&number, &by, now)?;
+        let lock = keyring_file.lock()?;
+        let mut keyring = keyring_file.read()?;
+        keyring.remove(&number);
+        keyring_file.write(&keyring, &lock)?;
+        Ok(removed)
+    }
+
+    // --- citizens --------------------------------------------------------------------------------
+
+    pub fn register_citizen(&mut self, new: &NewCitizen) -> Result<Citizen> {
+        let by = self.officer.number.clone();
+        let (store, now) = self.store_for(Action::CaptureApplications)?;
+        let details = new.validate(now)?;
+        store.register_citizen(details, &by, now)
+    }
+
+    pub fn citizen(&mut self, id: Uuid) -> Result<Citizen> {
+        let (store, _) = self.store_for(Action::ViewCitizens)?;
+        store.citizen(id)
+    }
+
+    pub fn find_citizens(&mut self, query: &str) -> Result<Vec<Citizen>> {
+        let (store, _) = self.store_for(Action::ViewCitizens)?;
+        store.find_citizens(query)
+    }
+
+    // --- applications ----------------------------------------------------------------------------
+
+    /// Saves a new application as a draft.
+    pub fn save_draft(&mut self, new: &NewApplication) -> Result<Application> {
+        let by = self.officer.number.clone();
+        let (store, now) = self.store_for(Action::CaptureApplications)?;
+        store.create_application(new, false, &by, now)
+    }
+
+    /// Saves a new application straight into the outbox (the officer's "Save and submit").
+    pub fn save_and_submit(&mut self, new: &NewApplication) -> Result<Application> {
+        let by = self.officer.number.clone();
+        let (store, now) = self.store_for(Action::CaptureApplications)?;
+        store.create_application(new, true, &by, now)
+    }
+
+    /// Changes the answers of a draft or of a queried application.
+    pub fn edit_application(
+        &mut self,
+        id: Uuid,
+        form: serde_json::Map<String, serde_json::Value>,
+    ) -> Result<Application> {
+        self.transition(id, Transition::Edit, ApplicationChange::Form(form), Action::CaptureApplications)
+    }
+
+    /// Queues a draft, or resubmits a corrected queried application.
+    pub fn submit_application(&mut self, id: Uuid) -> Result<Application> {
+        self.transition(id, Transition::Submit, ApplicationChange::None, Action::CaptureApplications)
+    }
+
+    /// Called by the sync client once the server has durably acknowledged the application.
+    pub fn mark_synced(&mut self, id: Uuid) -> Result<Application> {
+        self.transition(id, Transition::MarkSynced, ApplicationChange::None, Action::RecordSyncOutcome)
+    }
+
+    /// Called by the sync client when an MDA's decision arrives.
+    pub fn apply_review(&mut self, id: Uuid, outcome: ReviewOutcome) -> Result<Application> {
+        let transition = match &outcome {
+            ReviewOutcome::Accepted => Transition::Accept,
+            ReviewOutcome::Rejected { reason } => {
+                validate::free_text("reason", reason, 500)?;
+                Transition::Reject
+            }
+            ReviewOutcome::Queried { question } => {
+                validate::free_text("question", question, 500)?;
+                Transition::Query
+            }
+        };
+        self.transition(id, transition, ApplicationChange::Review(outcome), Action::RecordSyncOutcome)
+    }
+
+    fn transition(
+        &mut self,
+        id: Uuid,
+        transition: Transition,
+        change: ApplicationChange,
+        action: Action,
+    ) -> Result<Application> {
+        let by = self.officer.number.clone();
+        let (store, now) = self.store_for(action)?;
+        store.transition_application(id, transition, change, by.as_str(), now)
+    }
+
+    /// One application by id (UUID) or human reference.
+    pub fn application(&mut self, id_or_reference: &str) -> Result<Application> {
+        let (store, _) = self.store_for(Action::ViewCitizens)?;
+        match Uuid::parse_str(id_or_reference.trim()) {
+            Ok(id) => store.application(id),
+            Err(_) => store.application_by_reference(&Reference::parse(id_or_reference)?),
+        }
+    }
+
+    pub fn applications(&mut self, state: Option<ApplicationState>) -> Result<Vec<Application>> {
+        let (store, _) = self.store_for(Action::ViewCitizens)?;
+        store.applications(state)
+    }
+
+    /// The outbox: applications waiting for the next sync.
+    pub fn queue(&mut self) -> Result<Vec<Application>> {
+        self.applications(Some(ApplicationState::Submitted))
+    }
+
+    pub fn counts_by_state(&mut self) -> Result<Vec<(ApplicationState, u64)>> {
+        let (store, _) = self.store_for(Action::CaptureApplications)?;
+        store.count_by_state()
+    }
+
+    // --- audit -----------------------------------------------------------------------------------
+
+    pub fn verify_audit(&mut self) -> Result<AuditReport> {
+        let (store, _) = self.store_for(Action::VerifyAudit)?;
+        store.verify_audit()
+    }
+
+    /// The underlying store, for tests and tools that must look beneath the session.
+    #[doc(hidden)]
+    pub fn store(&self) -> Option<&Store> {
+        self.store.as_ref()
+    }
+}

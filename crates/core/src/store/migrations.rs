@@ -1,0 +1,106 @@
+//! Numbered schema migrations. The schema version lives in SQLite's `user_version`; migration `n`
+//! takes a store from version `n - 1` to `n` inside one transaction, so a crash mid-upgrade leaves
+//! the previous version intact. Never edit a released migration: add the next one.
+
+use crate::error::{CoreError, Result};
+use rusqlite::Connection;
+
+/// Index `i` holds migration `i + 1`.
+pub(crate) const MIGRATIONS: &[&str] = &[
+    // 1: device identity, roster, citizens, applications, hash-chained audit log.
+    r#"
+    CREATE TABLE device (
+        singleton      INTEGER PRIMARY KEY CHECK (singleton = 1),
+        profile_id     TEXT NOT NULL,
+        laptop_prefix  TEXT NOT NULL,
+        next_sequence  INTEGER NOT NULL CHECK (next_sequence >= 1),
+        created_at     TEXT NOT NULL
+    ) STRICT;
+
+    CREATE TABLE officers (
+        number        TEXT PRIMARY KEY,
+        display_name  TEXT NOT NULL,
+        role          TEXT NOT NULL CHECK (role IN ('front_desk_officer','centre_manager','trainer','ict_officer')),
+        added_by      TEXT NOT NULL,
+        added_at      TEXT NOT NULL,
+        removed_at    TEXT
+    ) STRICT;
+
+    CREATE TABLE citizens (
+        id             TEXT PRIMARY KEY,
+        id_number      TEXT,
+        surname        TEXT NOT NULL,
+        given_names    TEXT NOT NULL,
+        date_of_birth  TEXT NOT NULL,
+        sex            TEXT NOT NULL CHECK (sex IN ('female','male','intersex')),
+        phone          TEXT,
+        county_code    TEXT,
+        registered_by  TEXT NOT NULL,
+        registered_at  TEXT NOT NULL
+    ) STRICT;
+    CREATE UNIQUE INDEX citizens_by_id_number ON citizens(id_number) WHERE id_number IS NOT NULL;
+
+    CREATE TABLE applications (
+        id                 TEXT PRIMARY KEY,
+        reference          TEXT NOT NULL UNIQUE,
+        citizen_id         TEXT NOT NULL REFERENCES citizens(id),
+        service_id         TEXT NOT NULL,
+        catalogue_version  INTEGER NOT NULL,
+        state              TEXT NOT NULL
+                           CHECK (state IN ('draft','submitted','synced','accepted','rejected','queried')),
+        form               TEXT NOT NULL,
+        review_note        TEXT,
+        revision           INTEGER NOT NULL,
+        created_by         TEXT NOT NULL,
+        created_at         TEXT NOT NULL,
+        updated_at         TEXT NOT NULL
+    ) STRICT;
+    CREATE INDEX applications_by_state ON applications(state);
+    CREATE INDEX applications_by_citizen ON applications(citizen_id);
+    CREATE UNIQUE INDEX applications_one_open_per_service
+        ON applications(citizen_id, service_id) WHERE state NOT IN ('accepted','rejected');
+
+    CREATE TABLE audit_log (
+        seq          INTEGER PRIMARY KEY,
+        at           TEXT NOT NULL,
+        officer      TEXT NOT NULL,
+        action       TEXT NOT NULL,
+        entity       TEXT NOT NULL,
+        entity_id    TEXT NOT NULL,
+        before_hash  TEXT,
+        after_hash   TEXT,
+        prev_hash    TEXT NOT NULL,
+        hash         TEXT NOT NULL
+    ) STRICT;
+    CREATE INDEX audit_log_by_entity ON audit_log(entity, entity_id);
+    CREATE TRIGGER audit_log_is_append_only_update BEFORE UPDATE ON audit_log
+        BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
+    CREATE TRIGGER audit_log_is_append_only_delete BEFORE DELETE ON audit_log
+        BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
+    "#,
+];
+
+pub(crate) const LATEST: i64 = MIGRATIONS.len() as i64;
+
+pub(crate) fn schema_version(conn: &Connection) -> Result<i64> {
+    Ok(conn.query_row("PRAGMA user_version", [], |row| row.get(0))?)
+}
+
+/// Brings the store up to `target` (normally `LATEST`). Refuses a store newer than this build.
+pub(crate) fn migrate_to(conn: &mut Connection, target: i64) -> Result<()> {
+    let found = schema_version(conn)?;
+    if found > LATEST {
+        return Err(CoreError::SchemaTooNew { found, known: LATEST });
+    }
+    for version in (found + 1)..=target {
+        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Exclusive)?;
+        // Re-read inside the lock: another process may have migrated meanwhile.
+        if schema_version(&tx)? >= version {
+            continue;
+        }
+        tx.execute_batch(MIGRATIONS[(version - 1) as usize])?;
+        tx.pragma_update(None, "user_version", version)?;
+        tx.commit()?;
+    }
+    Ok(())
+}

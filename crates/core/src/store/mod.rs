@@ -1,0 +1,602 @@
+//! The encrypted offline store: one SQLCipher database per profile.
+//!
+//! Durability: WAL journal with `synchronous = FULL`, so a write that returned Ok has been fsynced
+//! and survives kill -9 and power loss. Every change runs in one IMMEDIATE transaction together with
+//! its audit entry; a change is either wholly there or wholly absent.
+//!
+//! This module knows nothing about PINs or roles: the caller (`Session`) has already decided the
+//! officer may do what is asked. It does validate its own invariants (legal transitions, one open
+//! application per service, unique references).
+
+mod audit;
+pub(crate) mod migrations;
+
+pub use audit::{AuditEntry, AuditProblem, AuditReport};
+
+use crate::application::{Application, ApplicationState, NewApplication, ReviewOutcome, Transition};
+use crate::citizen::{Citizen, CitizenDetails, Sex};
+use crate::crypto::DataKey;
+use crate::error::{CoreError, Result};
+use crate::officer::{Officer, OfficerNumber, Role};
+use crate::reference::{LaptopPrefix, Reference};
+use audit::{Change, record_hash};
+use rusqlite::{Connection, ErrorCode, OpenFlags, OptionalExtension, Row, TransactionBehavior, params};
+use std::path::Path;
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+use uuid::Uuid;
+
+pub struct Store {
+    conn: Connection,
+    /// Kept (zeroed on drop) so a signed-in manager can seal a copy for a new officer.
+    key: DataKey,
+}
+
+/// Timestamps are kept to the millisecond so they survive a text round trip unchanged (the audit
+/// hashes depend on it).
+pub(crate) fn truncate_to_millis(at: OffsetDateTime) -> OffsetDateTime {
+    let millis = at.nanosecond() / 1_000_000;
+    at.replace_nanosecond(millis * 1_000_000).unwrap_or(at)
+}
+
+fn format_time(at: OffsetDateTime) -> Result<String> {
+    truncate_to_millis(at).format(&Rfc3339).map_err(|_| CoreError::invalid("timestamp", "timestamp_range"))
+}
+
+fn parse_time(text: &str) -> rusqlite::Result<OffsetDateTime> {
+    OffsetDateTime::parse(text, &Rfc3339)
+        .map_err(|e| rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, Box::new(e)))
+}
+
+fn conversion_error(message: &str) -> rusqlite::Error {
+    rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, message.to_string().into())
+}
+
+impl Store {
+    /// Opens (creating if absent) the store at `path` with `key`, then upgrades its schema.
+    pub fn open(path: &Path, key: &DataKey) -> Result<Store> {
+        Store::open_at_version(path, key, migrations::LATEST)
+    }
+
+    /// Opens without migrating beyond `target`; for migration tests.
+    #[doc(hidden)]
+    pub fn open_at_version(path: &Path, key: &DataKey, target: i64) -> Result<Store> {
+        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let mut conn = Connection::open_with_flags(path, flags)?;
+        conn.pragma_update(None, "key", key.sqlcipher_pragma_value().as_str())?;
+        // The first read proves the key; SQLCipher reports a wrong key as "not a database".
+        match conn.query_row("SELECT count(*) FROM sqlite_master", [], |row| row.get::<_, i64>(0)) {
+            Ok(_) => {}
+            Err(rusqlite::Error::SqliteFailure(e, _)) if e.code == ErrorCode::NotADatabase => {
+                return Err(CoreError::NotAStore);
+            }
+            Err(e) => return Err(e.into()),
+        }
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "synchronous", "FULL")?;
+        conn.pragma_update(None, "foreign_keys", "ON")?;
+        // Keep sorts and temporary tables in memory so no plaintext scratch file reaches the disk.
+        conn.pragma_update(None, "temp_store", "MEMORY")?;
+        conn.busy_timeout(std::time::Duration::from_secs(5))?;
+        migrations::migrate_to(&mut conn, target)?;
+        Ok(Store { conn, key: key.clone() })
+    }
+
+    pub(crate) fn data_key(&self) -> &DataKey {
+        &self.key
+    }
+
+    /// Direct access for tests that play the attacker or check pragmas.
+    #[doc(hidden)]
+    pub fn connection(&self) -> &Connection {
+        &self.conn
+    }
+
+    pub fn schema_version(&self) -> Result<i64> {
+        migrations::schema_version(&self.conn)
+    }
+
+    pub fn integrity_check(&self) -> Result<Vec<String>> {
+        let mut statement = self.conn.prepare("PRAGMA integrity_check")?;
+        let rows = statement.query_map([], |row| row.get::<_, String>(0))?;
+        Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+    }
+
+    // --- device ----------------------------------------------------------------------------------
+
+    /// Writes the device identity and the first officer of a new profile.
+    pub(crate) fn initialise(
+        &mut self,
+        profile_id: Uuid,
+        prefix: &LaptopPrefix,
+        first: &Officer,
+        now: OffsetDateTime,
+    ) -> Result<()> {
+        let at = format_time(now)?;
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        tx.execute(
+            "INSERT INTO device (singleton, profile_id, laptop_prefix, next_sequence, created_at) VALUES (1, ?1, ?2, 1, ?3)",
+            params![profile_id.to_string(), prefix.as_str(), at],
+        )?;
+        insert_officer(&tx, first, first.number.as_str(), &at)?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    pub fn profile_id(&self) -> Result<Uuid> {
+        let text: String = self.conn.query_row("SELECT profile_id FROM device", [], |row| row.get(0))?;
+        Uuid::parse_str(&text).map_err(|_| CoreError::NotAStore)
+    }
+
+    pub fn laptop_prefix(&self) -> Result<LaptopPrefix> {
+        let text: String = self.conn.query_row("SELECT laptop_prefix FROM device", [], |row| row.get(0))?;
+        LaptopPrefix::parse(&text)
+    }
+
+    // --- officers --------------------------------------------------------------------------------
+
+    /// The officer, if on the roster and not removed.
+    pub fn officer(&self, number: &OfficerNumber) -> Result<Option<Officer>> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT number, display_name, role FROM officers WHERE number = ?1 AND removed_at IS NULL",
+                [number.as_str()],
+                officer_from_row,
+            )
+            .optional()?)
+    }
+
+    pub fn officers(&self) -> Result<Vec<Officer>> {
+        let mut statement = self
+            .conn
+            .prepare("SELECT number, display_name, role FROM officers WHERE removed_at IS NULL ORDER BY number")?;
+        let rows = statement.query_map([], officer_from_row)?;
+        Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+    }
+
+    pub(crate) fn add_officer(&mut self, officer: &Officer, by: &OfficerNumber, now: OffsetDateTime) -> Result<()> {
+        let at = format_time(now)?;
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let removed_before: bool = tx
+            .query_row(
+                "SELECT removed_at IS NOT NULL FROM officers WHERE number = ?1",
+                [officer.number.as_str()],
+                |r| r.get(0),
+            )
+            .optional()?
+            .is_some_and(|removed| removed);
+        if removed_before {
+            // Re-joining the roster: the old row keeps its history in the audit log.
+            tx.execute("DELETE FROM officers WHERE number = ?1", [officer.number.as_str()])?;
+        }
+        match insert_officer(&tx, officer, by.as_str(), &at) {
+            Err(CoreError::Database(rusqlite::Error::SqliteFailure(e, _)))
+                if e.code == ErrorCode::ConstraintViolation =>
+            {
+                return Err(CoreError::OfficerExists(officer.number.to_string()));
+            }
+            other => other?,
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    pub(crate) fn remove_officer(
+        &mut self,
+        number: &OfficerNumber,
+        by: &OfficerNumber,
+        now: OffsetDateTime,
+    ) -> Result<Officer> {
+        let at = format_time(now)?;
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let officer = tx
+            .query_row(
+                "SELECT number, display_name, role FROM officers WHERE number = ?1 AND removed_at IS NULL",
+                [number.as_str()],
+                officer_from_row,
+            )
+            .optional()?
+            .ok_or_else(|| CoreError::UnknownOfficer(number.to_string()))?;
+        tx.execute("UPDATE officers SET removed_at = ?2 WHERE number = ?1", params![number.as_str(), at])?;
+        audit::append(
+            &tx,
+            Change {
+                at: &at,
+                officer: by.as_str(),
+                action: "officer.removed",
+                entity: "officer",
+                entity_id: number.as_str(),
+                before_hash: Some(record_hash(&officer)?),
+                after_hash: None,
+            },
+        )?;
+        tx.commit()?;
+        Ok(officer)
+    }
+
+    /// Records a sign-in in the audit log (who opened citizens' data, and when).
+    pub(crate) fn record_sign_in(&mut self, number: &OfficerNumber, now: OffsetDateTime) -> Result<()> {
+        let at = format_time(now)?;
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let change = Change {
+            at: &at,
+            officer: number.as_str(),
+            action: "officer.signed_in",
+            entity: "session",
+            entity_id: number.as_str(),
+            before_hash: None,
+            after_hash: None,
+        };
+        audit::append(&tx, change)?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    // --- citizens --------------------------------------------------------------------------------
+
+    pub(crate) fn register_citizen(
+        &mut self,
+        details: CitizenDetails,
+        by: &OfficerNumber,
+        now: OffsetDateTime,
+    ) -> Result<Citizen> {
+        let citizen = Citizen {
+            id: Uuid::now_v7(),
+            details,
+            registered_by: by.to_string(),
+            registered_at: truncate_to_millis(now),
+        };
+        let at = format_time(now)?;
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        if let Some(id_number) = &citizen.details.id_number {
+            let existing: Option<String> =
+                tx.query_row("SELECT id FROM citizens WHERE id_number = ?1", [id_number], |r| r.get(0)).optional()?;
+            if let Some(citizen_id) = existing {
+                return Err(CoreError::CitizenExists { id_number: id_number.clone(), citizen_id });
+            }
+        }
+        let d = &citizen.details;
+        tx.execute(
+            "INSERT INTO citizens (id, id_number, surname, given_names, date_of_birth, sex, phone, county_code, registered_by, registered_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+            params![
+                citizen.id.to_string(),
+                d.id_number,
+                d.surname,
+                d.given_names,
+                d.date_of_birth.to_string(),
+                d.sex.as_str(),
+                d.phone,
+                d.county_code,
+                citizen.registered_by,
+                at
+            ],
+        )?;
+        audit::append(
+            &tx,
+            Change {
+                at: &at,
+                officer: by.as_str(),
+                action: "citizen.registered",
+                entity: "citizen",
+                entity_id: &citizen.id.to_string(),
+                before_hash: None,
+                after_hash: Some(record_hash(&citizen)?),
+            },
+        )?;
+        tx.commit()?;
+        Ok(citizen)
+    }
+
+    pub fn citizen(&self, id: Uuid) -> Result<Citizen> {
+        self.conn
+            .query_row(&format!("{CITIZEN_COLUMNS} WHERE id = ?1"), [id.to_string()], citizen_from_row)
+            .optional()?
+            .ok_or_else(|| CoreError::CitizenNotFound(id.to_string()))
+    }
+
+    /// Finds citizens by ID number, phone (any written form) or part of a name.
+    pub fn find_citizens(&self, query: &str) -> Result<Vec<Citizen>> {
+        let query = query.trim();
+        if query.is_empty() {
+            return Err(CoreError::invalid("query", "required"));
+        }
+        let phone = crate::validate::kenyan_phone("query", query).ok();
+        let pattern = format!("%{}%", query.replace(['%', '_'], ""));
+        let mut statement = self.conn.prepare(&format!(
+            "{CITIZEN_COLUMNS} WHERE id_number = ?1 OR phone = ?2
+               OR surname LIKE ?3 OR given_names LIKE ?3 OR (given_names || ' ' || surname) LIKE ?3
+             ORDER BY surname, given_names LIMIT 50"
+        ))?;
+        let rows = statement.query_map(params![query, phone, pattern], citizen_from_row)?;
+        Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+    }
+
+    // --- applications ----------------------------------------------------------------------------
+
+    /// Creates an application as a draft, or already submitted (queued) when `submit` is set: the
+    /// officer's "Save" is one durable transaction either way.
+    pub(crate) fn create_application(
+        &mut self,
+        new: &NewApplication,
+        submit: bool,
+        by: &OfficerNumber,
+        now: OffsetDateTime,
+    ) -> Result<Application> {
+        let service_id = crate::validate::service_id(&new.service_id)?;
+        if new.catalogue_version == 0 {
+            return Err(CoreError::invalid("catalogue_version", "catalogue_version_range"));
+        }
+        let at = format_time(now)?;
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let citizen_exists: bool = tx
+            .query_row("SELECT 1 FROM citizens WHERE id = ?1", [new.citizen_id.to_string()], |_| Ok(()))
+            .optional()?
+            .is_some();
+        if !citizen_exists {
+            return Err(CoreError::CitizenNotFound(new.citizen_id.to_string()));
+        }
+        let open_already: bool = tx
+            .query_row(
+                "SELECT 1 FROM applications WHERE citizen_id = ?1 AND service_id = ?2 AND state NOT IN ('accepted','rejected')",
+                params![new.citizen_id.to_string(), service_id],
+                |_| Ok(()),
+            )
+            .optional()?
+            .is_some();
+        if open_already {
+            return Err(CoreError::DuplicateApplication(service_id));
+        }
+        let (prefix, sequence): (String, u32) =
+            tx.query_row("SELECT laptop_prefix, next_sequence FROM device", [], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        let reference = Reference::new(&LaptopPrefix::parse(&prefix)?, sequence)?;
+        tx.execute("UPDATE device SET next_sequence = next_sequence + 1", [])?;
+
+        let state = if submit { ApplicationState::Draft.after(Transition::Submit)? } else { ApplicationState::Draft };
+        let stamped = truncate_to_millis(now);
+        let application = Application {
+            id: Uuid::now_v7(),
+            reference,
+            citizen_id: new.citizen_id,
+            service_id,
+            catalogue_version: new.catalogue_version,
+            state,
+            form: new.form.clone(),
+            review_note: None,
+            revision: 1,
+            created_by: by.to_string(),
+            created_at: stamped,
+            updated_at: stamped,
+        };
+        let form = serde_json::to_string(&application.form).map_err(|_| CoreError::invalid("form", "form_encoding"))?;
+        tx.execute(
+            "INSERT INTO applications (id, reference, citizen_id, service_id, catalogue_version, state, form, review_note, revision, created_by, created_at, updated_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, NULL, 1, ?8, ?9, ?9)",
+            params![
+                application.id.to_string(),
+                application.reference.as_str(),
+                application.citizen_id.to_string(),
+                application.service_id,
+                application.catalogue_version,
+                application.state.as_str(),
+                form,
+                application.created_by,
+                at
+            ],
+        )?;
+        audit::append(
+            &tx,
+            Change {
+                at: &at,
+                officer: by.as_str(),
+                action: if submit { "application.created_submitted" } else { "application.created_draft" },
+                entity: "application",
+                entity_id: &application.id.to_string(),
+                before_hash: None,
+                after_hash: Some(record_hash(&application)?),
+            },
+        )?;
+        tx.commit()?;
+        Ok(application)
+    }
+
+    /// Applies one lifecycle transition, with an optional new form (edits) or review note.
+    pub(crate) fn transition_application(
+        &mut self,
+        id: Uuid,
+        transition: Transition,
+        change: ApplicationChange,
+        by: &str,
+        now: OffsetDateTime,
+    ) -> Result<Application> {
+        let at = format_time(now)?;
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let before = tx
+            .query_row(&format!("{APPLICATION_COLUMNS} WHERE id = ?1"), [id.to_string()], application_from_row)
+            .optional()?
+            .ok_or_else(|| CoreError::ApplicationNotFound(id.to_string()))?;
+        let mut after = before.clone();
+        after.state = before.state.after(transition)?;
+        after.updated_at = truncate_to_millis(now);
+        match change {
+            ApplicationChange::None => {}
+            ApplicationChange::Form(form) => {
+                after.form = form;
+                after.revision += 1;
+            }
+            ApplicationChange::Review(outcome) => {
+                after.review_note = match outcome {
+                    ReviewOutcome::Accepted => None,
+                    ReviewOutcome::Rejected { reason } => Some(reason),
+                    ReviewOutcome::Queried { question } => Some(question),
+                };
+            }
+        }
+        let form = serde_json::to_string(&after.form).map_err(|_| CoreError::invalid("form", "form_encoding"))?;
+        tx.execute(
+            "UPDATE applications SET state = ?2, form = ?3, review_note = ?4, revision = ?5, updated_at = ?6 WHERE id = ?1",
+            params![id.to_string(), after.state.as_str(), form, after.review_note, after.revision, at],
+        )?;
+        audit::append(
+            &tx,
+            Change {
+                at: &at,
+                officer: by,
+                action: &format!("application.{}", after.state.as_str()),
+                entity: "application",
+                entity_id: &id.to_string(),
+                before_hash: Some(record_hash(&before)?),
+                after_hash: Some(record_hash(&after)?),
+            },
+        )?;
+        tx.commit()?;
+        Ok(after)
+    }
+
+    pub fn application(&self, id: Uuid) -> Result<Application> {
+        self.conn
+            .query_row(&format!("{APPLICATION_COLUMNS} WHERE id = ?1"), [id.to_string()], application_from_row)
+            .optional()?
+            .ok_or_else(|| CoreError::ApplicationNotFound(id.to_string()))
+    }
+
+    pub fn application_by_reference(&self, reference: &Reference) -> Result<Application> {
+        self.conn
+            .query_row(
+                &format!("{APPLICATION_COLUMNS} WHERE reference = ?1"),
+                [reference.as_str()],
+                application_from_row,
+            )
+            .optional()?
+            .ok_or_else(|| CoreError::ApplicationNotFound(reference.to_string()))
+    }
+
+    /// Applications, oldest first; only those in `state` when given.
+    pub fn applications(&self, state: Option<ApplicationState>) -> Result<Vec<Application>> {
+        let mut statement = self
+            .conn
+            .prepare(&format!("{APPLICATION_COLUMNS} WHERE (?1 IS NULL OR state = ?1) ORDER BY created_at, id"))?;
+        let rows = statement.query_map([state.map(ApplicationState::as_str)], application_from_row)?;
+        Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+    }
+
+    pub fn count_by_state(&self) -> Result<Vec<(ApplicationState, u64)>> {
+        let mut statement = self.conn.prepare("SELECT state, count(*) FROM applications GROUP BY state")?;
+        let rows = statement.query_map([], |row| Ok((row.get::<_, String>(0)?, row.get::<_, i64>(1)?)))?;
+        let mut counts = Vec::new();
+        for row in rows {
+            let (state, count) = row?;
+            counts.push((ApplicationState::parse(&state)?, count.max(0) as u64));
+        }
+        Ok(counts)
+    }
+
+    // --- audit -----------------------------------------------------------------------------------
+
+    pub fn verify_audit(&self) -> Result<AuditReport> {
+        let mut live = Vec::new();
+        for citizen in self.all_citizens()? {
+            live.push(("citizen", citizen.id.to_string(), record_hash(&citizen)?));
+        }
+        for application in self.applications(None)? {
+            live.push(("application", application.id.to_string(), record_hash(&application)?));
+        }
+        for officer in self.officers()? {
+            live.push(("officer", officer.number.to_string(), record_hash(&officer)?));
+        }
+        audit::verify(&self.conn, &live)
+    }
+
+    fn all_citizens(&self) -> Result<Vec<Citizen>> {
+        let mut statement = self.conn.prepare(&format!("{CITIZEN_COLUMNS} ORDER BY id"))?;
+        let rows = statement.query_map([], citizen_from_row)?;
+        Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+    }
+}
+
+/// What a transition changes besides the state.
+pub(crate) enum ApplicationChange {
+    None,
+    Form(serde_json::Map<String, serde_json::Value>),
+    Review(ReviewOutcome),
+}
+
+fn insert_officer(tx: &rusqlite::Transaction<'_>, officer: &Officer, by: &str, at: &str) -> Result<()> {
+    tx.execute(
+        "INSERT INTO officers (number, display_name, role, added_by, added_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+        params![officer.number.as_str(), officer.display_name, officer.role.as_str(), by, at],
+    )?;
+    audit::append(
+        tx,
+        Change {
+            at,
+            officer: by,
+            action: "officer.added",
+            entity: "officer",
+            entity_id: officer.number.as_str(),
+            before_hash: None,
+            after_hash: Some(record_hash(officer)?),
+        },
+    )
+}
+
+fn officer_from_row(row: &Row<'_>) -> rusqlite::Result<Officer> {
+    let number: String = row.get(0)?;
+    let role: String = row.get(2)?;
+    Ok(Officer {
+        number: OfficerNumber::parse(&number).map_err(|_| conversion_error("officer number"))?,
+        display_name: row.get(1)?,
+        role: Role::parse(&role).map_err(|_| conversion_error("role"))?,
+    })
+}
+
+const CITIZEN_COLUMNS: &str = "SELECT id, id_number, surname, given_names, date_of_birth, sex, phone, county_code, registered_by, registered_at FROM citizens";
+
+fn citizen_from_row(row: &Row<'_>) -> rusqlite::Result<Citizen> {
+    let id: String = row.get(0)?;
+    let dob: String = row.get(4)?;
+    let sex: String = row.get(5)?;
+    let registered_at: String = row.get(9)?;
+    let date_format = time::macros::format_description!("[year]-[month]-[day]");
+    Ok(Citizen {
+        id: Uuid::parse_str(&id).map_err(|_| conversion_error("citizen id"))?,
+        details: CitizenDetails {
+            id_number: row.get(1)?,
+            surname: row.get(2)?,
+            given_names: row.get(3)?,
+            date_of_birth: time::Date::parse(&dob, date_format).map_err(|_| conversion_error("date of birth"))?,
+            sex: Sex::parse(&sex).map_err(|_| conversion_error("sex"))?,
+            phone: row.get(6)?,
+            county_code: row.get(7)?,
+        },
+        registered_by: row.get(8)?,
+        registered_at: parse_time(&registered_at)?,
+    })
+}
+
+const APPLICATION_COLUMNS: &str = "SELECT id, reference, citizen_id, service_id, catalogue_version, state, form, review_note, revision, created_by, created_at, updated_at FROM applications";
+
+fn application_from_row(row: &Row<'_>) -> rusqlite::Result<Application> {
+    let id: String = row.get(0)?;
+    let reference: String = row.get(1)?;
+    let citizen_id: String = row.get(2)?;
+    let state: String = row.get(5)?;
+    let form: String = row.get(6)?;
+    let created_at: String = row.get(10)?;
+    let updated_at: String = row.get(11)?;
+    Ok(Application {
+        id: Uuid::parse_str(&id).map_err(|_| conversion_error("application id"))?,
+        reference: Reference::parse(&reference).map_err(|_| conversion_error("reference"))?,
+        citizen_id: Uuid::parse_str(&citizen_id).map_err(|_| conversion_error("citizen id"))?,
+        service_id: row.get(3)?,
+        catalogue_version: row.get(4)?,
+        state: ApplicationState::parse(&state).map_err(|_| conversion_error("state"))?,
+        form: serde_json::from_str(&form).map_err(|_| conversion_error("form"))?,
+        review_note: row.get(7)?,
+        revision: row.get(8)?,
+        created_by: row.get(9)?,
+        created_at: parse_time(&created_at)?,
+        updated_at: parse_time(&updated_at)?,
+    })
+}

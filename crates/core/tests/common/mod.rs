@@ -1,0 +1,68 @@
+//! Shared set-up for the core crate's tests: a profile in a temp dir, on a clock the test controls.
+#![allow(dead_code)]
+
+use fieldkit_core::clock::ManualClock;
+use fieldkit_core::{Config, LaptopPrefix, NewApplication, NewCitizen, NewOfficer, Profile, Role, Session};
+use std::sync::Arc;
+
+pub const MANAGER: &str = "CM001";
+pub const MANAGER_PIN: &str = "482913";
+pub const CLERK: &str = "FD001";
+pub const CLERK_PIN: &str = "730154";
+
+pub struct Fixture {
+    pub dir: tempfile::TempDir,
+    pub clock: ManualClock,
+    pub profile: Profile,
+}
+
+pub fn fixture() -> Fixture {
+    fixture_with(Config::for_tests())
+}
+
+pub fn fixture_with(config: Config) -> Fixture {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let clock = ManualClock::starting_at(time::macros::datetime!(2026-11-22 08:00 UTC));
+    let profile = Profile::with_clock(dir.path().join("profile"), config, Arc::new(clock.clone()));
+    Fixture { dir, clock, profile }
+}
+
+impl Fixture {
+    /// Creates the profile with a centre manager, who adds one front-desk officer.
+    pub fn create(&self) -> Session {
+        let prefix = LaptopPrefix::parse("K7QM").expect("prefix");
+        let manager =
+            NewOfficer { number: MANAGER.into(), display_name: "Achieng Otieno".into(), role: Role::CentreManager };
+        let mut session = self.profile.create(&prefix, &manager, MANAGER_PIN).expect("create profile");
+        let clerk =
+            NewOfficer { number: CLERK.into(), display_name: "Wanjiru Kamau".into(), role: Role::FrontDeskOfficer };
+        session.add_officer(&clerk, CLERK_PIN).expect("add clerk");
+        session
+    }
+
+    pub fn clerk(&self) -> Session {
+        self.profile.sign_in(CLERK, CLERK_PIN).expect("clerk signs in")
+    }
+}
+
+pub fn citizen(surname: &str, id_number: &str) -> NewCitizen {
+    NewCitizen {
+        id_number: Some(id_number.into()),
+        surname: surname.into(),
+        given_names: "Wambui Njeri".into(),
+        date_of_birth: "1990-04-12".into(),
+        sex: "female".into(),
+        phone: Some("0712 345 678".into()),
+        county_code: Some("021".into()),
+    }
+}
+
+pub fn application(citizen_id: uuid::Uuid, service_id: &str) -> NewApplication {
+    let form = serde_json::json!({ "place_of_birth": "Kangema", "mother_name": "Mary Wairimu" });
+    NewApplication {
+        citizen_id,
+        service_id: service_id.into(),
+        catalogue_version: 1,
+        form: form.as_object().expect("object").clone(),
+    }
+}

@@ -1,0 +1,91 @@
+//! Schema migrations: a store of every earlier version, including a new or empty file, opens and
+//! upgrades to the latest; a store from a newer build is refused rather than damaged.
+
+use fieldkit_core::Store;
+use fieldkit_core::crypto::DataKey;
+use rusqlite::Connection;
+
+const LATEST: i64 = 1;
+
+/// The schema as SQLite records it, so two stores can be compared.
+fn schema(conn: &Connection) -> Vec<String> {
+    let mut statement = conn
+        .prepare("SELECT type || ' ' || name || ': ' || ifnull(sql, '') FROM sqlite_master ORDER BY type, name")
+        .expect("prepare");
+    statement.query_map([], |r| r.get(0)).expect("query").map(|r| r.expect("row")).collect()
+}
+
+/// Rows a store of `version` could hold, written with that version's schema.
+fn seed(conn: &Connection, version: i64) {
+    if version >= 1 {
+        conn.execute_batch(
+            "INSERT INTO device VALUES (1, '0190e000-0000-7000-8000-00000000000a', 'K7QM', 3, '2026-01-01T00:00:00Z');
+             INSERT INTO officers VALUES ('CM001', 'Achieng Otieno', 'centre_manager', 'CM001', '2026-01-01T00:00:00Z', NULL);
+             INSERT INTO citizens VALUES ('0190e000-0000-7000-8000-000000000001', '22345678', 'Kamau', 'John', '1990-01-01',
+                                          'male', NULL, '022', 'CM001', '2026-01-01T00:00:00Z');",
+        )
+        .expect("seed v1");
+    }
+}
+
+#[test]
+fn the_latest_version_is_what_the_tests_expect() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = Store::open(&dir.path().join("s.db"), &DataKey::generate().expect("key")).expect("open");
+    assert_eq!(store.schema_version().expect("version"), LATEST, "add the new version's seed rows and bump LATEST");
+}
+
+#[test]
+fn every_earlier_version_upgrades_to_the_latest_schema_keeping_its_rows() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let key = DataKey::generate().expect("key");
+    let fresh = Store::open(&dir.path().join("fresh.db"), &key).expect("fresh");
+    let want = schema(fresh.connection());
+
+    for from in 0..LATEST {
+        let path = dir.path().join(format!("from-{from}.db"));
+        let old = Store::open_at_version(&path, &key, from).expect("old store");
+        assert_eq!(old.schema_version().expect("version"), from);
+        seed(old.connection(), from);
+        drop(old);
+
+        let upgraded = Store::open(&path, &key).expect("upgrade");
+        assert_eq!(upgraded.schema_version().expect("version"), LATEST, "from {from}");
+        assert_eq!(schema(upgraded.connection()), want, "schema after upgrading from {from}");
+        assert_eq!(upgraded.integrity_check().expect("check"), ["ok"]);
+        if from >= 1 {
+            assert_eq!(upgraded.laptop_prefix().expect("prefix").as_str(), "K7QM", "rows kept from {from}");
+        }
+    }
+}
+
+#[test]
+fn an_empty_file_becomes_a_store() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("empty.db");
+    std::fs::write(&path, b"").expect("empty file");
+    let store = Store::open(&path, &DataKey::generate().expect("key")).expect("open");
+    assert_eq!(store.schema_version().expect("version"), LATEST);
+}
+
+#[test]
+fn reopening_is_idempotent() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("s.db");
+    let key = DataKey::generate().expect("key");
+    let first = schema(Store::open(&path, &key).expect("open").connection());
+    let second = schema(Store::open(&path, &key).expect("reopen").connection());
+    assert_eq!(first, second);
+}
+
+#[test]
+fn a_store_from_a_newer_build_is_refused_untouched() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("s.db");
+    let key = DataKey::generate().expect("key");
+    let store = Store::open(&path, &key).expect("open");
+    store.connection().pragma_update(None, "user_version", LATEST + 1).expect("bump");
+    drop(store);
+    let err = Store::open(&path, &key).err().expect("refused");
+    assert_eq!(err.code(), "schema_too_new");
+}
