@@ -20,8 +20,9 @@ pub struct KdfParams {
 }
 
 impl KdfParams {
-    /// 64 MiB, 3 passes: about a third of a second per attempt on an outreach laptop, which makes
-    /// guessing a 6-digit PIN offline cost days of CPU per officer.
+    /// 64 MiB, 3 passes (the RFC 9106 second recommended option): every guess costs the attacker
+    /// 64 MiB of memory and a noticeable fraction of a second, so GPUs gain little. See
+    /// ARCHITECTURE.md for what this does and does not protect against.
     pub const PRODUCTION: KdfParams = KdfParams { memory_kib: 64 * 1024, iterations: 3, parallelism: 1 };
     /// Cheapest accepted setting; only for tests and benchmarks, which need thousands of sign-ins.
     pub const INSECURE_FOR_TESTS: KdfParams = KdfParams { memory_kib: 8, iterations: 1, parallelism: 1 };

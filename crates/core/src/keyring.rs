@@ -87,12 +87,11 @@ impl KeyringFile {
     }
 
     pub fn lock(&self) -> Result<KeyringLock> {
-        let file = OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(&self.lock_path)
-            .map_err(|e| CoreError::io(&self.lock_path, e))?;
+        let mut options = OpenOptions::new();
+        options.create(true).truncate(false).write(true);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+        let file = options.open(&self.lock_path).map_err(|e| CoreError::io(&self.lock_path, e))?;
         file.lock().map_err(|e| CoreError::io(&self.lock_path, e))?;
         Ok(KeyringLock { _file: file })
     }
