@@ -1,0 +1,61 @@
+# Installs what the Field Kit needs on a fresh Debian/Ubuntu machine. Sourced by scripts/demo and
+# scripts/test; safe to run again (it installs only what is missing).
+#
+# Needs: a Rust toolchain from rustup (rustc >= 1.89; this machine's registries have no rustup, so
+# it must already be there) and apt access to Debian's archive.
+
+set -euo pipefail
+
+FIELDKIT_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+export FIELDKIT_ROOT
+# Build outside the clone so CI and repeated clones reuse one cache.
+export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$HOME/.cache/fieldkit-target}
+
+# System packages: a C toolchain for SQLCipher, and libcrypto (libssl-dev) which SQLCipher
+# encrypts with.
+FIELDKIT_APT_PACKAGES=(build-essential pkg-config libssl-dev)
+
+say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
+
+as_root() {
+    if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
+}
+
+install_apt_packages() {
+    local missing=()
+    for package in "$@"; do
+        dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
+    done
+    if [ ${#missing[@]} -gt 0 ]; then
+        say "Installing Debian packages: ${missing[*]}"
+        as_root apt-get update -qq
+        as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
+    fi
+}
+
+check_rust() {
+    if ! command -v cargo >/dev/null 2>&1; then
+        [ -f "$HOME/.cargo/env" ] && . "$HOME/.cargo/env"
+    fi
+    if ! command -v cargo >/dev/null 2>&1; then
+        echo "Rust is not installed. Install it with rustup (https://rustup.rs), then run this again." >&2
+        exit 1
+    fi
+    local version
+    version=$(rustc --version | awk '{print $2}')
+    if ! printf '1.89.0\n%s\n' "$version" | sort -V -C; then
+        echo "rustc $version is too old: the Field Kit needs 1.89 or newer (rustup update)." >&2
+        exit 1
+    fi
+    for component in rustfmt clippy; do
+        if ! rustup component list --installed 2>/dev/null | grep -q "^$component"; then
+            say "Adding the Rust component $component"
+            rustup component add "$component"
+        fi
+    done
+}
+
+fieldkit_setup() {
+    install_apt_packages "${FIELDKIT_APT_PACKAGES[@]}"
+    check_rust
+}
