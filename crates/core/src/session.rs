@@ -227,6 +227,12 @@ pub struct Session {
     last_activity: OffsetDateTime,
 }
 
+impl std::fmt::Debug for Session {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Session").field("officer", &self.officer.number).field("locked", &self.is_locked()).finish()
+    }
+}
+
 impl Session {
     pub fn officer(&self) -> &Officer {
         &self.officer

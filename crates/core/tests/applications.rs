@@ -14,14 +14,14 @@ fn a_citizen_is_registered_once_and_applies_for_several_services() {
     let wanjiku = clerk.register_citizen(&citizen("Ng'ang'a", "22345678")).expect("register");
     assert_eq!(wanjiku.details.phone.as_deref(), Some("+254712345678"), "phone stored as E.164");
 
-    let err = clerk.register_citizen(&citizen("Ng'ang'a", "22345678")).err().expect("same ID number again");
+    let err = clerk.register_citizen(&citizen("Ng'ang'a", "22345678")).expect_err("same ID number again");
     assert_eq!(err.code(), "citizen_exists");
 
     for service in ["national-id.replacement", "nhif.member-registration", "nssf.member-registration"] {
         clerk.save_and_submit(&application(wanjiku.id, service)).expect(service);
     }
     assert_eq!(clerk.queue().expect("queue").len(), 3);
-    let err = clerk.save_draft(&application(wanjiku.id, "nssf.member-registration")).err().expect("second NSSF");
+    let err = clerk.save_draft(&application(wanjiku.id, "nssf.member-registration")).expect_err("second NSSF");
     assert_eq!(err.code(), "duplicate_application");
 }
 
@@ -113,7 +113,7 @@ fn a_rejection_needs_a_reason() {
     let c = clerk.register_citizen(&citizen("Mwangi", "22345678")).expect("register");
     let app = clerk.save_and_submit(&application(c.id, "nssf.member-registration")).expect("save");
     clerk.mark_synced(app.id).expect("synced");
-    let err = clerk.apply_review(app.id, ReviewOutcome::Rejected { reason: "  ".into() }).err().expect("empty reason");
+    let err = clerk.apply_review(app.id, ReviewOutcome::Rejected { reason: "  ".into() }).expect_err("empty reason");
     assert_eq!(err.code(), "invalid_input");
     assert_eq!(clerk.application(app.reference.as_str()).expect("reload").state, ApplicationState::Synced);
 }
@@ -156,7 +156,7 @@ fn bad_input_is_refused_with_the_field_named_and_changes_nothing() {
         (NewCitizen { id_number: Some("123456789".into()), ..citizen("Barasa", "") }, "id_number"),
     ];
     for (input, field) in cases {
-        let report = clerk.register_citizen(&input).err().expect(field).to_report();
+        let report = clerk.register_citizen(&input).expect_err(field).to_report();
         assert_eq!((report.code, report.field.as_deref()), ("invalid_input", Some(field)));
     }
     let mut bad_service = application(c.id, "National ID!");

@@ -69,9 +69,9 @@ fn the_scan_would_find_plaintext_in_an_unencrypted_file() {
 fn a_wrong_pin_opens_nothing() {
     let f = fixture();
     f.create();
-    let err = f.profile.sign_in(CLERK, "730155").err().expect("wrong PIN refused");
+    let err = f.profile.sign_in(CLERK, "730155").expect_err("wrong PIN refused");
     assert_eq!(err.code(), "wrong_pin");
-    let err = f.profile.sign_in("FD999", CLERK_PIN).err().expect("unknown officer refused");
+    let err = f.profile.sign_in("FD999", CLERK_PIN).expect_err("unknown officer refused");
     assert_eq!(err.code(), "wrong_pin", "must not reveal which of number or PIN was wrong");
 }
 
@@ -83,7 +83,7 @@ fn the_store_cannot_be_opened_without_the_data_key() {
     drop(session);
 
     let wrong_key = DataKey::generate().expect("key");
-    let err = Store::open(&f.profile.store_path(), &wrong_key).err().expect("wrong key refused");
+    let err = Store::open(&f.profile.store_path(), &wrong_key).expect_err("wrong key refused");
     assert_eq!(err.code(), "not_a_store");
 
     let conn = rusqlite::Connection::open(f.profile.store_path()).expect("open file");
@@ -112,7 +112,7 @@ fn adding_and_removing_officers_rewraps_without_reencrypting() {
     let mut manager = f.profile.sign_in(MANAGER, MANAGER_PIN).expect("manager");
     manager.remove_officer("TR001").expect("remove trainer");
     drop(manager);
-    assert_eq!(f.profile.sign_in("TR001", "615283").err().expect("removed").code(), "wrong_pin");
+    assert_eq!(f.profile.sign_in("TR001", "615283").expect_err("removed").code(), "wrong_pin");
     let keyring = std::fs::read_to_string(f.profile.dir().join("keyring.json")).expect("keyring");
     assert!(!keyring.contains("TR001"), "the removed officer's sealed key is gone");
 
@@ -134,7 +134,7 @@ fn editing_a_role_in_the_keyring_does_not_elevate() {
         }
     }
     std::fs::write(&path, serde_json::to_vec(&keyring).expect("json")).expect("write");
-    let err = f.profile.sign_in(CLERK, CLERK_PIN).err().expect("tampered role refused");
+    let err = f.profile.sign_in(CLERK, CLERK_PIN).expect_err("tampered role refused");
     assert_eq!(err.code(), "wrong_pin");
 }
 
@@ -143,7 +143,7 @@ fn a_damaged_keyring_is_reported_not_trusted() {
     let f = fixture();
     f.create();
     std::fs::write(f.profile.dir().join("keyring.json"), b"{\"format\":1,").expect("write");
-    let err = f.profile.sign_in(CLERK, CLERK_PIN).err().expect("refused");
+    let err = f.profile.sign_in(CLERK, CLERK_PIN).expect_err("refused");
     assert_eq!(err.code(), "keyring_corrupt");
 }
 

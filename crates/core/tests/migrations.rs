@@ -86,6 +86,6 @@ fn a_store_from_a_newer_build_is_refused_untouched() {
     let store = Store::open(&path, &key).expect("open");
     store.connection().pragma_update(None, "user_version", LATEST + 1).expect("bump");
     drop(store);
-    let err = Store::open(&path, &key).err().expect("refused");
+    let err = Store::open(&path, &key).expect_err("refused");
     assert_eq!(err.code(), "schema_too_new");
 }

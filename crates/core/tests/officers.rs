@@ -75,7 +75,7 @@ fn an_idle_session_locks_and_unlocks_with_the_pin() {
     clerk.applications(None).expect("still active just before the idle limit");
 
     f.clock.advance(Duration::from_secs(5 * 60));
-    let err = clerk.applications(None).err().expect("locked after idling");
+    let err = clerk.applications(None).expect_err("locked after idling");
     assert_eq!(err.code(), "session_locked");
     assert!(clerk.is_locked());
     assert!(clerk.store().is_none(), "the key is dropped with the connection");
@@ -90,7 +90,7 @@ fn roles_limit_what_an_officer_may_do() {
     let f = fixture();
     let mut manager = f.create();
     let ict = NewOfficer { number: "ICT01".into(), display_name: "Omondi Ouma".into(), role: Role::IctOfficer };
-    let err = manager.add_officer(&ict, "615283").err().expect("manager cannot create ICT officers");
+    let err = manager.add_officer(&ict, "615283").expect_err("manager cannot create ICT officers");
     assert_eq!(err.code(), "not_permitted");
 
     let mut clerk = f.clerk();
@@ -140,7 +140,7 @@ fn the_first_officer_must_be_able_to_manage_the_roster() {
     let f = fixture();
     let prefix = LaptopPrefix::parse("K7QM").expect("prefix");
     let clerk = NewOfficer { number: CLERK.into(), display_name: "Wanjiru Kamau".into(), role: Role::FrontDeskOfficer };
-    let err = f.profile.create(&prefix, &clerk, CLERK_PIN).err().expect("refused");
+    let err = f.profile.create(&prefix, &clerk, CLERK_PIN).expect_err("refused");
     assert_eq!(err.code(), "invalid_input");
     assert!(!f.profile.exists(), "a refused creation leaves no profile behind");
 }
@@ -151,7 +151,7 @@ fn a_profile_is_created_once() {
     f.create();
     let prefix = LaptopPrefix::parse("K7QM").expect("prefix");
     let manager = NewOfficer { number: "CM002".into(), display_name: "Other".into(), role: Role::CentreManager };
-    let err = f.profile.create(&prefix, &manager, MANAGER_PIN).err().expect("refused");
+    let err = f.profile.create(&prefix, &manager, MANAGER_PIN).expect_err("refused");
     assert_eq!(err.code(), "profile_exists");
     f.clerk(); // and the existing profile still opens
 }

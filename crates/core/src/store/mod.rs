@@ -52,6 +52,12 @@ fn conversion_error(message: &str) -> rusqlite::Error {
     rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, message.to_string().into())
 }
 
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store").field("path", &self.conn.path()).finish_non_exhaustive()
+    }
+}
+
 impl Store {
     /// Opens (creating if absent) the store at `path` with `key`, then upgrades its schema.
     pub fn open(path: &Path, key: &DataKey) -> Result<Store> {
