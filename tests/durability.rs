@@ -89,7 +89,7 @@ fn trial(seed: u64) -> usize {
     let profile = provision(dir.path());
     let mut rng = Rng::new(seed);
     // Every fifth trial dies within the first few saves; the others anywhere up to 150.
-    let kill_after = if seed % 5 == 0 { rng.between(1, 3) } else { rng.between(1, 150) };
+    let kill_after = if seed.is_multiple_of(5) { rng.between(1, 3) } else { rng.between(1, 150) };
     let confirmed = run_and_kill(spawn_writer(dir.path(), 100_000, 0), kill_after);
 
     let context = format!("seed {seed} (kill after {kill_after}, confirmed {})", confirmed.len());
