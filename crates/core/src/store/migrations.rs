@@ -8,6 +8,8 @@ use rusqlite::Connection;
 /// Index `i` holds migration `i + 1`.
 pub(crate) const MIGRATIONS: &[&str] = &[
     // 1: device identity, roster, citizens, applications, hash-chained audit log.
+    // The audit log has no secondary index: every B-tree a save touches is another page written and
+    // fsynced per save (see docs/BENCHMARKS.md).
     r#"
     CREATE TABLE device (
         singleton      INTEGER PRIMARY KEY CHECK (singleton = 1),
@@ -72,7 +74,6 @@ pub(crate) const MIGRATIONS: &[&str] = &[
         prev_hash    TEXT NOT NULL,
         hash         TEXT NOT NULL
     ) STRICT;
-    CREATE INDEX audit_log_by_entity ON audit_log(entity, entity_id);
     CREATE TRIGGER audit_log_is_append_only_update BEFORE UPDATE ON audit_log
         BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
     CREATE TRIGGER audit_log_is_append_only_delete BEFORE DELETE ON audit_log
