@@ -20,7 +20,17 @@ impl Kit {
 
     /// Runs `fieldkit --json <args>` as `officer` with `pin`, feeding `stdin`.
     fn run(&self, officer: &str, pin: &str, args: &[&str], stdin: &str) -> Outcome {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_fieldkit"))
+        self.run_with_new_pin(officer, pin, None, args, stdin)
+    }
+
+    /// As `run`, with `FIELDKIT_NEW_PIN` set when a command sets a PIN.
+    fn run_with_new_pin(&self, officer: &str, pin: &str, new_pin: Option<&str>, args: &[&str], stdin: &str) -> Outcome {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_fieldkit"));
+        match new_pin {
+            Some(new_pin) => command.env("FIELDKIT_NEW_PIN", new_pin),
+            None => command.env_remove("FIELDKIT_NEW_PIN"),
+        };
+        let mut child = command
             .arg("--json")
             .args(args)
             .env("FIELDKIT_DATA_DIR", self.dir.path().join("profile"))
@@ -29,7 +39,6 @@ impl Kit {
             .env("FIELDKIT_PIN", pin)
             .env("FIELDKIT_KDF_MEMORY_KIB", "8")
             .env("FIELDKIT_KDF_ITERATIONS", "1")
-            .env_remove("FIELDKIT_NEW_PIN")
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -74,25 +83,9 @@ impl Kit {
             ],
             "",
         );
-        let mut add = Command::new(env!("CARGO_BIN_EXE_fieldkit"));
-        add.args([
-            "--json",
-            "officer",
-            "add",
-            "--number",
-            "FD001",
-            "--name",
-            "Wanjiru Kamau",
-            "--role",
-            "front-desk-officer",
-        ])
-        .env("FIELDKIT_DATA_DIR", kit.dir.path().join("profile"))
-        .env("FIELDKIT_OFFICER", "CM001")
-        .env("FIELDKIT_PIN", "482913")
-        .env("FIELDKIT_NEW_PIN", "730154")
-        .env("FIELDKIT_KDF_MEMORY_KIB", "8")
-        .env("FIELDKIT_KDF_ITERATIONS", "1");
-        assert!(add.stdout(Stdio::null()).status().expect("officer add").success());
+        let add = ["officer", "add", "--number", "FD001", "--name", "Wanjiru Kamau", "--role", "front-desk-officer"];
+        let added = kit.run_with_new_pin("CM001", "482913", Some("730154"), &add, "");
+        assert!(added.success, "officer add failed: {}", added.json);
         kit
     }
 }
