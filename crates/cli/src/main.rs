@@ -8,9 +8,10 @@ mod paths;
 mod pin;
 
 use clap::{Parser, Subcommand};
+use fieldkit_core::catalogue::Catalogue;
 use fieldkit_core::{
-    Application, ApplicationState, Citizen, Config, CoreError, LaptopPrefix, NewApplication, NewCitizen, NewOfficer,
-    Profile, Role, Session,
+    Application, ApplicationState, Citizen, Config, CoreError, FormCheck, Lang, LaptopPrefix, NewApplication,
+    NewCitizen, NewOfficer, Profile, Role, Session, messages,
 };
 use serde::Serialize;
 use std::io::Read;
@@ -32,6 +33,12 @@ struct Cli {
     /// Print results and errors as JSON
     #[arg(long, global = true)]
     json: bool,
+    /// Language of messages: en (English) or sw (Kiswahili)
+    #[arg(long, global = true, env = "FIELDKIT_LANG", default_value = "en")]
+    lang: String,
+    /// Service catalogue file to use instead of the built-in one
+    #[arg(long, global = true, env = "FIELDKIT_CATALOGUE")]
+    catalogue: Option<PathBuf>,
     #[command(subcommand)]
     command: Command,
 }
@@ -71,6 +78,17 @@ enum Command {
     /// Check the audit log's hash chain and every record against it
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// List the services in the catalogue, in the chosen language
+    Services,
+    /// Work with service catalogue files
+    #[command(subcommand)]
+    Catalogue(CatalogueCommand),
+}
+
+#[derive(Subcommand)]
+enum CatalogueCommand {
+    /// Check a catalogue file before publishing it; prints what it holds, or why it is refused
+    Check { file: PathBuf },
 }
 
 #[derive(Subcommand)]
@@ -114,6 +132,11 @@ enum ApplicationCommand {
     Submit { id_or_reference: String },
     /// Show one application by id or reference
     Show { id_or_reference: String },
+    /// Check an application file (JSON) against the catalogue without saving: errors and warnings
+    Check {
+        #[arg(long = "from")]
+        from: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -124,7 +147,12 @@ enum AuditCommand {
 /// A failure on the way out: a core error, or a problem with the command line's own input.
 enum Failure {
     Core(CoreError),
-    Usage { code: &'static str, message: String },
+    Usage {
+        code: &'static str,
+        message: String,
+    },
+    /// `application check` found errors: the whole check is reported.
+    FormRefused(FormCheck),
 }
 
 impl From<CoreError> for Failure {
@@ -136,37 +164,85 @@ impl From<CoreError> for Failure {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let json = cli.json;
-    match run(cli) {
+    // An unknown language is itself reported, in English.
+    let lang = Lang::parse(&cli.lang).unwrap_or_default();
+    let outcome = Lang::parse(&cli.lang).map_err(Failure::Core).and_then(|_| run(cli, lang));
+    match outcome {
         Ok(()) => ExitCode::SUCCESS,
         Err(failure) => {
-            let report = match failure {
-                Failure::Core(e) => serde_json::to_value(e.to_report()),
-                Failure::Usage { code, message } => serde_json::to_value(
-                    serde_json::json!({ "code": code, "message_key": format!("error.{code}"), "message": message }),
-                ),
-            }
-            .unwrap_or_default();
+            let (report, text) = match failure {
+                Failure::Core(e) => {
+                    let report = e.to_report();
+                    let text = messages::report(&report, lang);
+                    (serde_json::to_value(report).unwrap_or_default(), text)
+                }
+                Failure::Usage { code, message } => {
+                    let key = format!("error.{code}");
+                    let values = [("detail", message.clone())].into_iter().collect();
+                    let text = messages::fill(&messages::template(&key, lang), &values);
+                    (serde_json::json!({ "code": code, "message_key": key, "message": message }), text)
+                }
+                Failure::FormRefused(check) => {
+                    let text = form_problems_text(&check, lang);
+                    let value = serde_json::json!({ "code": "form_invalid", "message_key": "error.form_invalid",
+                                                    "check": check });
+                    (value, text)
+                }
+            };
             if json {
-                println!("{}", serde_json::json!({ "ok": false, "error": report }));
+                println!("{}", serde_json::json!({ "ok": false, "error": report, "text": text }));
             } else {
-                let message = report["message"].as_str().unwrap_or("unknown error");
                 let code = report["code"].as_str().unwrap_or("unknown");
-                eprintln!("fieldkit: {message} [{code}]");
+                eprintln!("fieldkit: {text} [{code}]");
             }
             ExitCode::FAILURE
         }
     }
 }
 
-fn run(cli: Cli) -> Result<(), Failure> {
+fn run(cli: Cli, lang: Lang) -> Result<(), Failure> {
+    let catalogue = match &cli.catalogue {
+        Some(path) => Some(std::sync::Arc::new(Catalogue::load(path)?)),
+        None => None,
+    };
+    let out = Output { json: cli.json };
+    match &cli.command {
+        Command::Services => {
+            let catalogue = match &catalogue {
+                Some(c) => std::sync::Arc::clone(c),
+                None => std::sync::Arc::new(Catalogue::built_in()?),
+            };
+            print_services(&out, &catalogue, lang);
+            return Ok(());
+        }
+        Command::Catalogue(CatalogueCommand::Check { file }) => {
+            let checked = Catalogue::load(file)?;
+            let summary = serde_json::json!({ "file": file, "format": checked.format, "version": checked.version,
+                                              "published": checked.published, "services": checked.services.len() });
+            out.print(
+                &summary,
+                &format!(
+                    "{}: catalogue version {} ({}), {} services, all checks passed",
+                    file.display(),
+                    checked.version,
+                    checked.published,
+                    checked.services.len()
+                ),
+            );
+            return Ok(());
+        }
+        _ => {}
+    }
     let config_path = cli.config.clone().or_else(paths::default_config_file);
     let config = Config::load(config_path.as_deref(), |name| std::env::var(name).ok())?;
     let data_dir = match cli.data_dir.clone().or_else(paths::default_data_dir) {
         Some(dir) => dir,
         None => return Err(usage("no_data_dir", "cannot work out a data directory: set --data-dir or HOME")),
     };
-    let profile = Profile::new(data_dir, config);
-    let out = Output { json: cli.json };
+    let profile = match catalogue {
+        Some(catalogue) => Profile::new(data_dir, config).with_catalogue(catalogue),
+        None => Profile::new(data_dir, config),
+    };
 
     match cli.command {
         Command::Init { laptop_prefix, number, name, role } => {
@@ -237,6 +313,15 @@ fn run(cli: Cli) -> Result<(), Failure> {
                     session.submit_application(id)?
                 }
                 ApplicationCommand::Show { id_or_reference } => session.application(&id_or_reference)?,
+                ApplicationCommand::Check { from } => {
+                    let new: NewApplication = read_json(&from)?;
+                    let check = session.check_application(&new)?;
+                    if !check.is_ok() {
+                        return Err(Failure::FormRefused(check));
+                    }
+                    out.print(&check, &form_problems_text(&check, lang));
+                    return Ok(());
+                }
             };
             out.print(&application, &application_line(&application));
         }
@@ -249,6 +334,7 @@ fn run(cli: Cli) -> Result<(), Failure> {
             let mut session = sign_in(&profile, cli.officer.as_deref())?;
             print_applications(&out, &session.applications(state)?);
         }
+        Command::Services | Command::Catalogue(_) => {}
         Command::Audit(AuditCommand::Verify) => {
             let mut session = sign_in(&profile, cli.officer.as_deref())?;
             let report = session.verify_audit()?;
@@ -264,6 +350,44 @@ fn run(cli: Cli) -> Result<(), Failure> {
         }
     }
     Ok(())
+}
+
+/// A form check as the officer reads it: errors first, then warnings, each on its own line.
+fn form_problems_text(check: &FormCheck, lang: Lang) -> String {
+    let heading = |key: &str| messages::template(key, lang);
+    let mut lines = Vec::new();
+    if check.errors.is_empty() && check.warnings.is_empty() {
+        lines.push(format!("{}: OK", check.service_id));
+    }
+    for problem in &check.errors {
+        lines.push(format!("{}: {}  ({})", heading("word.error"), messages::problem(problem, lang), problem.field));
+    }
+    for problem in &check.warnings {
+        lines.push(format!("{}: {}  ({})", heading("word.warning"), messages::problem(problem, lang), problem.field));
+    }
+    lines.join("\n")
+}
+
+fn print_services(out: &Output, catalogue: &Catalogue, lang: Lang) {
+    let lines: Vec<String> = catalogue
+        .services
+        .iter()
+        .map(|s| {
+            let mda = catalogue.mda(&s.mda).map(|m| m.name.get(lang)).unwrap_or(&s.mda);
+            let fee = if s.fee_ksh == 0 { "-".to_string() } else { format!("KSh {}", s.fee_ksh) };
+            format!("{:<36} {:<10} {:>4}d  {}  ({mda})", s.id, fee, s.turnaround_days, s.name.get(lang))
+        })
+        .collect();
+    let summary: Vec<serde_json::Value> = catalogue
+        .services
+        .iter()
+        .map(|s| {
+            serde_json::json!({ "id": s.id, "mda": s.mda, "name": s.name.get(lang), "fee_ksh": s.fee_ksh,
+                                "turnaround_days": s.turnaround_days })
+        })
+        .collect();
+    let text = format!("Catalogue version {} ({})\n{}", catalogue.version, catalogue.published, lines.join("\n"));
+    out.print(&summary, &text);
 }
 
 fn usage(code: &'static str, message: &str) -> Failure {

@@ -26,7 +26,7 @@ pub fn read_new(env_var: &str, prompt: &str) -> Result<String, Failure> {
     let first = read(prompt)?;
     let second = read("Repeat the PIN: ")?;
     if first != second {
-        return Err(failure("the two PINs differ".into()));
+        return Err(Failure::Usage { code: "pin_mismatch", message: "the two PINs differ".into() });
     }
     Ok(first)
 }

@@ -92,10 +92,23 @@ impl Kit {
 
 const CITIZEN: &str = r#"{"id_number":"22345678","surname":"Ng'ang'a","given_names":"Wambui","date_of_birth":"1990-04-12","sex":"female","phone":"0712 345 678","county_code":"021"}"#;
 
+/// An application for `service` with the answers the citizen's profile cannot give; the rest
+/// (names, ID number, date of birth, phone, county) is prefilled from the profile.
 fn new_application(citizen_id: &str, service: &str) -> String {
-    format!(
-        r#"{{"citizen_id":"{citizen_id}","service_id":"{service}","catalogue_version":1,"form":{{"place_of_birth":"Kangema"}}}}"#
-    )
+    let form = match service {
+        "nssf.member-registration" => serde_json::json!({
+            "membership": "voluntary", "monthly_contribution": "500",
+            "nominee_name": "Peter Kamau", "nominee_relationship": "sibling", "documents": ["id_card"]
+        }),
+        "national-id.first-issue" => serde_json::json!({
+            "place_of_birth": "Kangema", "sub_county": "Kangema", "location": "Kanyenyaini",
+            "sub_location": "Gitugi", "father_name": "Joseph Kamau", "mother_name": "Mary Wairimu",
+            "documents": ["birth_certificate", "parent_id_copy"]
+        }),
+        other => panic!("no form written for {other}"),
+    };
+    serde_json::json!({ "citizen_id": citizen_id, "service_id": service, "catalogue_version": 1, "form": form })
+        .to_string()
 }
 
 #[test]
@@ -186,4 +199,64 @@ fn a_bad_config_file_is_refused_at_start() {
     let kit = Kit::provisioned();
     std::fs::write(kit.dir.path().join("fieldkit.toml"), "[security]\nidle_lock_secs = 1\n").expect("write config");
     assert_eq!(kit.error_code("FD001", "730154", &["queue"], ""), "config");
+}
+
+#[test]
+fn services_are_listed_in_either_language() {
+    let kit = Kit::new();
+    let english = kit.ok("", "", &["services"], "");
+    let kiswahili = kit.ok("", "", &["--lang", "sw", "services"], "");
+    let name = |list: &Value, id: &str| {
+        list.as_array().expect("list").iter().find(|s| s["id"] == id).map(|s| s["name"].clone()).expect(id)
+    };
+    assert_eq!(name(&english, "birth.registration"), "Birth registration and certificate");
+    assert_eq!(name(&kiswahili, "birth.registration"), "Usajili wa kuzaliwa na cheti");
+    assert!(english.as_array().expect("list").len() >= 10);
+}
+
+#[test]
+fn an_application_file_is_checked_with_errors_in_the_officers_language() {
+    let kit = Kit::provisioned();
+    let citizen = kit.ok("FD001", "730154", &["citizen", "register", "--from", "-"], CITIZEN);
+    let citizen_id = citizen["id"].as_str().expect("id");
+    let good = new_application(citizen_id, "national-id.first-issue");
+    let checked = kit.ok("FD001", "730154", &["application", "check", "--from", "-"], &good);
+    assert_eq!(checked["errors"].as_array().expect("errors").len(), 0);
+    assert_eq!(checked["answers"]["surname"], "Ng'ang'a", "prefilled from the profile");
+
+    let mut bad: Value = serde_json::from_str(&good).expect("json");
+    bad["form"]["father_name"] = "J0seph".into();
+    bad["form"]["documents"] = serde_json::json!(["parent_id_copy"]);
+    for (lang, father, document) in [
+        ("en", "Father's full name may contain only letters", "Document needed: Birth certificate"),
+        ("sw", "Jina kamili la baba inaweza kuwa na herufi", "Hati inahitajika: Cheti cha kuzaliwa"),
+    ] {
+        let outcome =
+            kit.run("FD001", "730154", &["--lang", lang, "application", "check", "--from", "-"], &bad.to_string());
+        assert!(!outcome.success, "a form with errors fails the check");
+        let text = outcome.json["text"].as_str().expect("text");
+        assert!(text.contains(father) && text.contains(document), "{lang}: {text}");
+        let errors = outcome.json["error"]["check"]["errors"].as_array().expect("errors").len();
+        assert_eq!(errors, 2);
+    }
+    // Checking saved nothing.
+    assert_eq!(kit.ok("FD001", "730154", &["list"], "").as_array().expect("list").len(), 0);
+}
+
+#[test]
+fn a_bad_catalogue_file_is_refused_naming_the_service() {
+    let kit = Kit::new();
+    let built_in = include_str!("../../core/catalogue/huduma-catalogue.toml");
+    let path = kit.dir.path().join("catalogue-v2.toml");
+    std::fs::write(&path, built_in.replacen("turnaround_days = 45", "turnaround_days = 0", 1)).expect("write");
+    let file = path.to_str().expect("utf-8 path");
+    let outcome = kit.run("", "", &["--lang", "sw", "catalogue", "check", file], "");
+    assert!(!outcome.success);
+    assert_eq!(outcome.json["error"]["code"], "catalogue_invalid");
+    let text = outcome.json["text"].as_str().expect("text");
+    assert!(text.starts_with("Orodha ya huduma imekataliwa"), "{text}");
+    assert!(text.contains("national-id.change-of-particulars") && text.contains("turnaround_days"), "{text}");
+
+    std::fs::write(&path, built_in.replacen("version = 1", "version = 2", 1)).expect("write");
+    assert_eq!(kit.ok("", "", &["catalogue", "check", file], "")["version"], 2);
 }

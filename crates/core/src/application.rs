@@ -9,7 +9,7 @@
 //! ```
 //! `submitted` is the outbox: queued for the next sync. Accepted and rejected are final.
 
-use crate::error::{CoreError, Result};
+use crate::error::{CoreError, Reason, Result};
 use crate::reference::Reference;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
@@ -75,7 +75,7 @@ impl ApplicationState {
         ApplicationState::ALL
             .into_iter()
             .find(|s| s.as_str() == text)
-            .ok_or_else(|| CoreError::invalid("state", "unknown_state"))
+            .ok_or_else(|| CoreError::invalid("state", Reason::UnknownState))
     }
 
     /// The one place the lifecycle is defined. Anything not listed is refused.
@@ -137,7 +137,10 @@ pub struct Application {
 pub struct NewApplication {
     pub citizen_id: Uuid,
     pub service_id: String,
-    pub catalogue_version: u32,
+    /// The catalogue version the form was rendered from, when known: a form opened under another
+    /// version is refused rather than checked against rules it was not shown.
+    #[serde(default)]
+    pub catalogue_version: Option<u32>,
     #[serde(default)]
     pub form: serde_json::Map<String, serde_json::Value>,
 }

@@ -1,7 +1,7 @@
 //! Citizens: registered once on a laptop, then applying for one or several services.
 
-use crate::error::{CoreError, Result};
-use crate::validate;
+use crate::error::{CoreError, Reason, Result};
+use crate::{counties, validate};
 use serde::{Deserialize, Serialize};
 use time::{Date, OffsetDateTime};
 use uuid::Uuid;
@@ -28,7 +28,7 @@ impl Sex {
             "female" | "f" => Ok(Sex::Female),
             "male" | "m" => Ok(Sex::Male),
             "intersex" | "i" => Ok(Sex::Intersex),
-            _ => Err(CoreError::invalid("sex", "sex_value")),
+            _ => Err(CoreError::invalid("sex", Reason::SexValue)),
         }
     }
 }
@@ -48,6 +48,10 @@ pub struct NewCitizen {
     pub phone: Option<String>,
     #[serde(default)]
     pub county_code: Option<String>,
+    #[serde(default)]
+    pub sub_county: Option<String>,
+    #[serde(default)]
+    pub kra_pin: Option<String>,
 }
 
 time::serde::format_description!(iso_date, Date, "[year]-[month]-[day]");
@@ -63,6 +67,12 @@ pub struct CitizenDetails {
     pub sex: Sex,
     pub phone: Option<String>,
     pub county_code: Option<String>,
+    // Added in schema 2. Left out of the serialised record when absent, so the audit hashes of
+    // citizens registered before then still verify.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sub_county: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kra_pin: Option<String>,
 }
 
 /// An optional field's trimmed text, or `None` when left blank.
@@ -79,7 +89,9 @@ impl NewCitizen {
             date_of_birth: validate::date_of_birth("date_of_birth", &self.date_of_birth, validate::today(now))?,
             sex: Sex::parse(&self.sex)?,
             phone: non_empty(&self.phone).map(|v| validate::kenyan_phone("phone", v)).transpose()?,
-            county_code: non_empty(&self.county_code).map(|v| validate::county_code("county_code", v)).transpose()?,
+            county_code: non_empty(&self.county_code).map(|v| counties::county_code("county_code", v)).transpose()?,
+            sub_county: non_empty(&self.sub_county).map(|v| validate::place_name("sub_county", v)).transpose()?,
+            kra_pin: non_empty(&self.kra_pin).map(|v| validate::kra_pin("kra_pin", v)).transpose()?,
         })
     }
 }

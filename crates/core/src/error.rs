@@ -3,17 +3,156 @@
 //! Every variant has a stable machine code (`code()`), which doubles as the message key the UI and the
 //! CLI translate into English or Kiswahili. Codes never change meaning once released; add new ones.
 
+use crate::lang::Text;
 use serde::Serialize;
+use std::collections::BTreeMap;
 
 /// Result alias used across the core crate.
 pub type Result<T, E = CoreError> = std::result::Result<T, E>;
+
+/// Defines [`Reason`]: the stable sub-codes of invalid input, each also a translation key
+/// (`reason.<code>` in `messages.toml`). Listing them in one place lets a test prove that every
+/// one has English and Kiswahili text.
+macro_rules! reasons {
+    ($($variant:ident => $code:literal,)*) => {
+        /// Why a field was refused. Codes never change meaning once released; add new ones.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum Reason {
+            $($variant,)*
+        }
+
+        impl Reason {
+            pub const ALL: &'static [Reason] = &[$(Reason::$variant,)*];
+
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $(Reason::$variant => $code,)*
+                }
+            }
+        }
+    };
+}
+
+reasons! {
+    Required => "required",
+    TooLong => "too_long",
+    ControlCharacters => "control_characters",
+    NameCharacters => "name_characters",
+    PhoneFormat => "phone_format",
+    IdNumberFormat => "id_number_format",
+    KraPinFormat => "kra_pin_format",
+    EmailFormat => "email_format",
+    DateFormat => "date_format",
+    DateInFuture => "date_in_future",
+    DateTooOld => "date_too_old",
+    CountyCode => "county_code",
+    SexValue => "sex_value",
+    TextLength => "text_length",
+    PatternMismatch => "pattern_mismatch",
+    IntegerFormat => "integer_format",
+    NumberFormat => "number_format",
+    NumberRange => "number_range",
+    ChoiceUnknown => "choice_unknown",
+    YesNoFormat => "yes_no_format",
+    ListFormat => "list_format",
+    ListItems => "list_items",
+    UnknownField => "unknown_field",
+    DocumentMissing => "document_missing",
+    DocumentUnknown => "document_unknown",
+    RuleFailed => "rule_failed",
+    DuplicateApplication => "duplicate_application",
+    FormTooLarge => "form_too_large",
+    FormEncoding => "form_encoding",
+    ServiceIdFormat => "service_id_format",
+    ServiceUnknown => "service_unknown",
+    CatalogueVersionMismatch => "catalogue_version_mismatch",
+    LaptopPrefixFormat => "laptop_prefix_format",
+    ReferenceFormat => "reference_format",
+    ReferenceCheckDigit => "reference_check_digit",
+    UnknownRole => "unknown_role",
+    FirstOfficerMustManageRoster => "first_officer_must_manage_roster",
+    OfficerNumberFormat => "officer_number_format",
+    PinLength => "pin_length",
+    PinDigitsOnly => "pin_digits_only",
+    PinTooSimple => "pin_too_simple",
+    UnknownState => "unknown_state",
+    UnknownLanguage => "unknown_language",
+    TimestampRange => "timestamp_range",
+    WrongType => "wrong_type",
+}
+
+impl std::fmt::Display for Reason {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl Serialize for Reason {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+/// One thing wrong (or, for warnings, worth a second look) in a form, located by a field path
+/// such as `dependants[1].date_of_birth`, with what a translated message needs.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Problem {
+    pub field: String,
+    pub reason: Reason,
+    /// The field's (or document's) label in both languages, when the catalogue has one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub label: Option<Box<Text>>,
+    /// Values the message template interpolates (`{min}`, `{reference}`, …).
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub params: BTreeMap<&'static str, String>,
+    /// A catalogue rule's own message, in both languages (reason `rule_failed`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub message: Option<Box<Text>>,
+}
+
+impl Problem {
+    pub fn new(field: impl Into<String>, reason: Reason) -> Problem {
+        Problem { field: field.into(), reason, label: None, params: BTreeMap::new(), message: None }
+    }
+
+    pub fn with_label(mut self, label: &Text) -> Problem {
+        self.label = Some(Box::new(label.clone()));
+        self
+    }
+
+    pub fn with_param(mut self, name: &'static str, value: impl ToString) -> Problem {
+        self.params.insert(name, value.to_string());
+        self
+    }
+
+    /// The translation key of this problem's message.
+    pub fn message_key(&self) -> String {
+        format!("reason.{}", self.reason.as_str())
+    }
+}
+
+impl From<CoreError> for Problem {
+    /// A validator's refusal, seen as a problem in a form.
+    fn from(error: CoreError) -> Problem {
+        match error {
+            CoreError::InvalidInput { field, reason } => Problem::new(field, reason),
+            other => Problem::new("form", Reason::FormEncoding).with_param("detail", other),
+        }
+    }
+}
 
 #[derive(Debug, thiserror::Error)]
 pub enum CoreError {
     // --- input -----------------------------------------------------------------------------------
     /// A field failed validation; `field` names it, `reason` is a stable sub-code.
     #[error("invalid {field}: {reason}")]
-    InvalidInput { field: String, reason: &'static str },
+    InvalidInput { field: String, reason: Reason },
+    /// A form failed validation against its catalogue service; every problem found is listed.
+    #[error("the {service_id} form has {} problem(s): {}", problems.len(), describe_problems(problems))]
+    FormInvalid { service_id: String, problems: Vec<Problem> },
+    /// A catalogue file was refused at load; nothing of it was used.
+    #[error("{0}")]
+    CatalogueInvalid(Box<crate::catalogue::CatalogueError>),
 
     // --- profile and sign-in ---------------------------------------------------------------------
     #[error("no field kit profile at {0}; run `fieldkit init` first")]
@@ -46,6 +185,8 @@ pub enum CoreError {
     CitizenNotFound(String),
     #[error("no application {0}")]
     ApplicationNotFound(String),
+    #[error("application {0} was changed by someone else meanwhile; open it again")]
+    ApplicationChanged(String),
     #[error("the citizen already has an open application for {0}")]
     DuplicateApplication(String),
     #[error("an application that is {from} cannot be {action}")]
@@ -75,6 +216,8 @@ impl CoreError {
     pub fn code(&self) -> &'static str {
         match self {
             CoreError::InvalidInput { .. } => "invalid_input",
+            CoreError::FormInvalid { .. } => "form_invalid",
+            CoreError::CatalogueInvalid(_) => "catalogue_invalid",
             CoreError::ProfileMissing(_) => "profile_missing",
             CoreError::ProfileExists(_) => "profile_exists",
             CoreError::UnknownOfficer(_) => "unknown_officer",
@@ -88,6 +231,7 @@ impl CoreError {
             CoreError::CitizenExists { .. } => "citizen_exists",
             CoreError::CitizenNotFound(_) => "citizen_not_found",
             CoreError::ApplicationNotFound(_) => "application_not_found",
+            CoreError::ApplicationChanged(_) => "application_changed",
             CoreError::DuplicateApplication(_) => "duplicate_application",
             CoreError::IllegalTransition { .. } => "illegal_transition",
             CoreError::ReferencesExhausted => "references_exhausted",
@@ -101,7 +245,7 @@ impl CoreError {
         }
     }
 
-    pub(crate) fn invalid(field: impl Into<String>, reason: &'static str) -> Self {
+    pub(crate) fn invalid(field: impl Into<String>, reason: Reason) -> Self {
         CoreError::InvalidInput { field: field.into(), reason }
     }
 
@@ -112,12 +256,16 @@ impl CoreError {
     /// The serializable form handed to the UI and printed by the CLI with `--json`.
     pub fn to_report(&self) -> ErrorReport {
         let (field, reason) = match self {
-            CoreError::InvalidInput { field, reason } => (Some(field.clone()), Some(*reason)),
+            CoreError::InvalidInput { field, reason } => (Some(field.clone()), Some(reason.as_str())),
             _ => (None, None),
         };
         let retry_after_secs = match self {
             CoreError::LockedOut { retry_after_secs } => Some(*retry_after_secs),
             _ => None,
+        };
+        let problems = match self {
+            CoreError::FormInvalid { problems, .. } => problems.clone(),
+            _ => Vec::new(),
         };
         ErrorReport {
             code: self.code(),
@@ -126,8 +274,55 @@ impl CoreError {
             field,
             reason,
             retry_after_secs,
+            params: self.params(),
+            problems,
         }
     }
+
+    /// The values a translated message interpolates, by name.
+    fn params(&self) -> BTreeMap<&'static str, String> {
+        let pairs: Vec<(&'static str, String)> = match self {
+            CoreError::InvalidInput { field, .. } => vec![("field", field.clone())],
+            CoreError::FormInvalid { service_id, problems } => {
+                vec![("service", service_id.clone()), ("count", problems.len().to_string())]
+            }
+            CoreError::CatalogueInvalid(e) => vec![("detail", e.to_string())],
+            CoreError::ProfileMissing(path) | CoreError::ProfileExists(path) => vec![("path", path.clone())],
+            CoreError::UnknownOfficer(number) | CoreError::OfficerExists(number) => vec![("officer", number.clone())],
+            CoreError::LockedOut { retry_after_secs } => vec![("seconds", retry_after_secs.to_string())],
+            CoreError::NotPermitted(what) => vec![("action", what.to_string())],
+            CoreError::KeyringTampered(detail) => vec![("detail", detail.clone())],
+            CoreError::CitizenExists { id_number, .. } => vec![("id_number", id_number.clone())],
+            CoreError::CitizenNotFound(id) | CoreError::ApplicationNotFound(id) | CoreError::ApplicationChanged(id) => {
+                vec![("id", id.clone())]
+            }
+            CoreError::DuplicateApplication(service) => vec![("service", service.clone())],
+            CoreError::IllegalTransition { from, action } => {
+                vec![("from", from.to_string()), ("action", action.to_string())]
+            }
+            CoreError::SchemaTooNew { found, known } => {
+                vec![("found", found.to_string()), ("known", known.to_string())]
+            }
+            CoreError::Config { source_name, message } => {
+                vec![("source", source_name.clone()), ("detail", message.clone())]
+            }
+            CoreError::Database(e) => vec![("detail", e.to_string())],
+            CoreError::Io { path, source } => vec![("path", path.clone()), ("detail", source.to_string())],
+            CoreError::KeyringCorrupt { path, message } => vec![("path", path.clone()), ("detail", message.clone())],
+            CoreError::Crypto(detail) => vec![("detail", detail.to_string())],
+            CoreError::WrongPin
+            | CoreError::SessionLocked
+            | CoreError::CannotRemoveSelf
+            | CoreError::ReferencesExhausted
+            | CoreError::NotAStore => Vec::new(),
+        };
+        pairs.into_iter().collect()
+    }
+}
+
+fn describe_problems(problems: &[Problem]) -> String {
+    let parts: Vec<String> = problems.iter().map(|p| format!("{} {}", p.field, p.reason)).collect();
+    parts.join(", ")
 }
 
 /// What crosses to the UI: a stable code, a translation key, the English text for logs, and the
@@ -143,4 +338,9 @@ pub struct ErrorReport {
     pub reason: Option<&'static str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub retry_after_secs: Option<u64>,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub params: BTreeMap<&'static str, String>,
+    /// For `form_invalid`: every problem in the form, so the UI can mark each field at once.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub problems: Vec<Problem>,
 }

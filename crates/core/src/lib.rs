@@ -5,12 +5,16 @@
 //! Architecture invariant: this crate does not know about Tauri, HTTP servers or terminals.
 
 pub mod application;
+pub mod catalogue;
 pub mod citizen;
 pub mod clock;
 pub mod config;
+pub mod counties;
 pub mod crypto;
 pub mod error;
 pub mod keyring;
+pub mod lang;
+pub mod messages;
 pub mod officer;
 pub mod reference;
 pub mod session;
@@ -18,9 +22,11 @@ pub mod store;
 pub mod validate;
 
 pub use application::{Application, ApplicationState, NewApplication, ReviewOutcome};
+pub use catalogue::{Catalogue, FormCheck};
 pub use citizen::{Citizen, NewCitizen, Sex};
 pub use config::{Config, KdfParams};
-pub use error::{CoreError, ErrorReport, Result};
+pub use error::{CoreError, ErrorReport, Problem, Reason, Result};
+pub use lang::{Lang, Text};
 pub use officer::{Officer, OfficerNumber, Role};
 pub use reference::{LaptopPrefix, Reference};
 pub use session::{NewOfficer, Profile, Session};

@@ -1,6 +1,6 @@
 //! Officers, their roles, and what each role may do (least data per role).
 
-use crate::error::{CoreError, Result};
+use crate::error::{CoreError, Reason, Result};
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -29,7 +29,7 @@ impl Role {
         Role::ALL
             .into_iter()
             .find(|role| role.as_str() == wanted)
-            .ok_or_else(|| CoreError::invalid("role", "unknown_role"))
+            .ok_or_else(|| CoreError::invalid("role", Reason::UnknownRole))
     }
 
     /// Whether this role may do `action`. The ICT officer administers laptops and the roster but
@@ -89,7 +89,7 @@ impl OfficerNumber {
         let cleaned = text.trim().to_ascii_uppercase();
         let ok_len = (2..=16).contains(&cleaned.len());
         if !ok_len || !cleaned.chars().all(|c| c.is_ascii_alphanumeric()) {
-            return Err(CoreError::invalid("officer_number", "officer_number_format"));
+            return Err(CoreError::invalid("officer_number", Reason::OfficerNumberFormat));
         }
         Ok(OfficerNumber(cleaned))
     }
@@ -129,15 +129,15 @@ pub struct Officer {
 /// Checks a PIN's shape: digits only, at least `min_len`, not all one digit, not a run like 123456.
 pub fn validate_pin(pin: &str, min_len: usize) -> Result<()> {
     if pin.len() < min_len || pin.len() > 12 {
-        return Err(CoreError::invalid("pin", "pin_length"));
+        return Err(CoreError::invalid("pin", Reason::PinLength));
     }
     if !pin.chars().all(|c| c.is_ascii_digit()) {
-        return Err(CoreError::invalid("pin", "pin_digits_only"));
+        return Err(CoreError::invalid("pin", Reason::PinDigitsOnly));
     }
     let digits: Vec<i32> = pin.bytes().map(|b| i32::from(b - b'0')).collect();
     let steps: Vec<i32> = digits.windows(2).map(|w| w[1] - w[0]).collect();
     if steps.iter().all(|&s| s == 0) || steps.iter().all(|&s| s == 1) || steps.iter().all(|&s| s == -1) {
-        return Err(CoreError::invalid("pin", "pin_too_simple"));
+        return Err(CoreError::invalid("pin", Reason::PinTooSimple));
     }
     Ok(())
 }

@@ -7,7 +7,7 @@
 //! character and every swap of two different neighbouring characters except `0` beside `Z` (the
 //! one blind spot Luhn mod N has, as `09`/`90` is for Luhn mod 10).
 
-use crate::error::{CoreError, Result};
+use crate::error::{CoreError, Reason, Result};
 use serde::{Deserialize, Serialize};
 
 const ALPHABET: &[u8; 32] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
@@ -25,7 +25,7 @@ impl LaptopPrefix {
     pub fn parse(text: &str) -> Result<LaptopPrefix> {
         let normalised = normalise(text);
         if normalised.len() != PREFIX_LEN || !normalised.bytes().all(|b| ALPHABET.contains(&b)) {
-            return Err(CoreError::invalid("laptop_prefix", "laptop_prefix_format"));
+            return Err(CoreError::invalid("laptop_prefix", Reason::LaptopPrefixFormat));
         }
         Ok(LaptopPrefix(normalised))
     }
@@ -68,16 +68,16 @@ impl Reference {
         let compact = normalise(text);
         let expected_len = PREFIX_LEN + SEQUENCE_DIGITS + 1;
         if compact.len() != expected_len || !compact.bytes().all(|b| ALPHABET.contains(&b)) {
-            return Err(CoreError::invalid("reference", "reference_format"));
+            return Err(CoreError::invalid("reference", Reason::ReferenceFormat));
         }
         let (body, check) = compact.split_at(expected_len - 1);
         let prefix = LaptopPrefix::parse(&body[..PREFIX_LEN])?;
         let sequence: u32 =
-            body[PREFIX_LEN..].parse().map_err(|_| CoreError::invalid("reference", "reference_format"))?;
+            body[PREFIX_LEN..].parse().map_err(|_| CoreError::invalid("reference", Reason::ReferenceFormat))?;
         if check.as_bytes()[0] != check_char(body.as_bytes()) as u8 {
-            return Err(CoreError::invalid("reference", "reference_check_digit"));
+            return Err(CoreError::invalid("reference", Reason::ReferenceCheckDigit));
         }
-        Reference::new(&prefix, sequence).map_err(|_| CoreError::invalid("reference", "reference_format"))
+        Reference::new(&prefix, sequence).map_err(|_| CoreError::invalid("reference", Reason::ReferenceFormat))
     }
 
     pub fn as_str(&self) -> &str {

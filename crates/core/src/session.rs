@@ -5,11 +5,12 @@
 //! `Session` that checks the officer's role and the idle timer before every operation.
 
 use crate::application::{Application, ApplicationState, NewApplication, ReviewOutcome, Transition};
+use crate::catalogue::{Catalogue, CatalogueError, FormCheck, Service, form};
 use crate::citizen::{Citizen, NewCitizen};
 use crate::clock::{Clock, SystemClock};
 use crate::config::Config;
 use crate::crypto::{self, DataKey};
-use crate::error::{CoreError, Result};
+use crate::error::{CoreError, Problem, Reason, Result};
 use crate::keyring::{Keyring, KeyringEntry, KeyringFile};
 use crate::officer::{Action, Officer, OfficerNumber, Role, validate_pin};
 use crate::reference::{LaptopPrefix, Reference};
@@ -21,6 +22,28 @@ use time::OffsetDateTime;
 use uuid::Uuid;
 
 const STORE_FILE: &str = "fieldkit.db";
+
+/// Largest form (answers as JSON) a laptop stores; far above any real form, far below trouble.
+pub const MAX_FORM_BYTES: usize = 64 * 1024;
+
+/// The built-in catalogue, parsed and checked once per process.
+fn built_in_catalogue() -> Result<Arc<Catalogue>> {
+    static BUILT_IN: std::sync::OnceLock<std::result::Result<Arc<Catalogue>, CatalogueError>> =
+        std::sync::OnceLock::new();
+    BUILT_IN
+        .get_or_init(|| match Catalogue::built_in() {
+            Ok(catalogue) => Ok(Arc::new(catalogue)),
+            Err(CoreError::CatalogueInvalid(e)) => Err(*e),
+            Err(other) => Err(CatalogueError {
+                file: crate::catalogue::BUILT_IN_FILE.into(),
+                service: None,
+                field: None,
+                message: other.to_string(),
+            }),
+        })
+        .clone()
+        .map_err(|e| CoreError::CatalogueInvalid(Box::new(e)))
+}
 
 /// Raw input for a new officer.
 #[derive(Debug, Clone, serde::Deserialize)]
@@ -46,6 +69,8 @@ pub struct Profile {
     dir: PathBuf,
     config: Config,
     clock: Arc<dyn Clock>,
+    /// The catalogue forms are checked against; the built-in one unless set.
+    catalogue: Option<Arc<Catalogue>>,
 }
 
 impl std::fmt::Debug for Profile {
@@ -60,7 +85,21 @@ impl Profile {
     }
 
     pub fn with_clock(dir: impl Into<PathBuf>, config: Config, clock: Arc<dyn Clock>) -> Profile {
-        Profile { dir: dir.into(), config, clock }
+        Profile { dir: dir.into(), config, clock, catalogue: None }
+    }
+
+    /// Uses `catalogue` instead of the built-in one (a newer version received through sync).
+    pub fn with_catalogue(mut self, catalogue: Arc<Catalogue>) -> Profile {
+        self.catalogue = Some(catalogue);
+        self
+    }
+
+    /// The catalogue in force for this profile.
+    pub fn catalogue(&self) -> Result<Arc<Catalogue>> {
+        match &self.catalogue {
+            Some(catalogue) => Ok(Arc::clone(catalogue)),
+            None => built_in_catalogue(),
+        }
     }
 
     pub fn dir(&self) -> &Path {
@@ -89,7 +128,7 @@ impl Profile {
         let officer = first.validate()?;
         validate_pin(pin, self.config.min_pin_length)?;
         if !officer.role.may(Action::ManageOfficers) {
-            return Err(CoreError::invalid("role", "first_officer_must_manage_roster"));
+            return Err(CoreError::invalid("role", Reason::FirstOfficerMustManageRoster));
         }
         create_private_dir(&self.dir)?;
         let keyring_file = self.keyring_file();
@@ -215,6 +254,42 @@ fn restrict_permissions(path: &Path) -> Result<()> {
         std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).map_err(|e| CoreError::io(path, e))?;
     }
     let _ = path;
+    Ok(())
+}
+
+fn find_service<'c>(catalogue: &'c Catalogue, service_id: &str) -> Result<&'c Service> {
+    validate::service_id(service_id)?;
+    catalogue.service(service_id).ok_or_else(|| CoreError::invalid("service_id", Reason::ServiceUnknown))
+}
+
+fn check_catalogue_version(catalogue: &Catalogue, expected: Option<u32>) -> Result<()> {
+    match expected {
+        Some(version) if version != catalogue.version => {
+            Err(CoreError::invalid("catalogue_version", Reason::CatalogueVersionMismatch))
+        }
+        _ => Ok(()),
+    }
+}
+
+/// The form's own answers over the profile's: what the officer typed (even a cleared field) wins.
+fn with_prefill(
+    service: &Service,
+    citizen: &crate::citizen::CitizenDetails,
+    answers: &serde_json::Map<String, serde_json::Value>,
+) -> serde_json::Map<String, serde_json::Value> {
+    let mut merged = form::prefill(service, citizen);
+    merged.extend(answers.iter().map(|(k, v)| (k.clone(), v.clone())));
+    merged
+}
+
+fn check_size(answers: &serde_json::Map<String, serde_json::Value>) -> Result<()> {
+    let bytes = serde_json::to_vec(answers).map_err(|_| CoreError::invalid("form", Reason::FormEncoding))?.len();
+    if bytes > MAX_FORM_BYTES {
+        return Err(CoreError::FormInvalid {
+            service_id: String::new(),
+            problems: vec![Problem::new("form", Reason::FormTooLarge).with_param("max", MAX_FORM_BYTES)],
+        });
+    }
     Ok(())
 }
 
@@ -350,18 +425,92 @@ impl Session {
 
     // --- applications ----------------------------------------------------------------------------
 
-    /// Saves a new application as a draft.
-    pub fn save_draft(&mut self, new: &NewApplication) -> Result<Application> {
-        let by = self.officer.number.clone();
-        let (store, now) = self.store_for(Action::CaptureApplications)?;
-        store.create_application(new, false, &by, now)
+    /// The catalogue this session checks forms against.
+    pub fn catalogue(&self) -> Result<Arc<Catalogue>> {
+        self.profile.catalogue()
     }
 
-    /// Saves a new application straight into the outbox (the officer's "Save and submit").
-    pub fn save_and_submit(&mut self, new: &NewApplication) -> Result<Application> {
+    /// What the citizen's profile fills in on `service_id`'s form: typed once, used everywhere.
+    pub fn prefill(
+        &mut self,
+        citizen_id: Uuid,
+        service_id: &str,
+    ) -> Result<serde_json::Map<String, serde_json::Value>> {
+        let catalogue = self.catalogue()?;
+        let service = find_service(&catalogue, service_id)?;
+        let (store, _) = self.store_for(Action::CaptureApplications)?;
+        let citizen = store.citizen(citizen_id)?;
+        Ok(form::prefill(service, &citizen.details))
+    }
+
+    /// Checks a form without saving it: every error, and warnings such as an earlier application
+    /// for the same service by the same ID number. The app calls this before "Save".
+    pub fn check_application(&mut self, new: &NewApplication) -> Result<FormCheck> {
+        Ok(self.check_form(new.citizen_id, &new.service_id, new.catalogue_version, &new.form, None)?.0)
+    }
+
+    /// Saves a new application as a draft: incomplete answers are kept as typed, to finish later.
+    pub fn save_draft(&mut self, new: &NewApplication) -> Result<Application> {
+        let catalogue = self.catalogue()?;
+        let service = find_service(&catalogue, &new.service_id)?;
+        check_catalogue_version(&catalogue, new.catalogue_version)?;
         let by = self.officer.number.clone();
         let (store, now) = self.store_for(Action::CaptureApplications)?;
-        store.create_application(new, true, &by, now)
+        let citizen = store.citizen(new.citizen_id)?;
+        let answers = with_prefill(service, &citizen.details, &new.form);
+        check_size(&answers)?;
+        store.create_application(new, answers, catalogue.version, false, &by, now)
+    }
+
+    /// Saves a new application straight into the outbox (the officer's "Save and submit"), once
+    /// its form passes every check.
+    pub fn save_and_submit(&mut self, new: &NewApplication) -> Result<Application> {
+        let (check, version) =
+            self.check_form(new.citizen_id, &new.service_id, new.catalogue_version, &new.form, None)?;
+        let check = check.into_result()?;
+        let by = self.officer.number.clone();
+        let (store, now) = self.store_for(Action::CaptureApplications)?;
+        store.create_application(new, check.answers, version, true, &by, now)
+    }
+
+    /// Checks a form for `citizen_id` against the catalogue in force, with the profile's answers
+    /// filled in where the form has none. Returns the check and the catalogue version used.
+    fn check_form(
+        &mut self,
+        citizen_id: Uuid,
+        service_id: &str,
+        expected_version: Option<u32>,
+        answers: &serde_json::Map<String, serde_json::Value>,
+        except: Option<Uuid>,
+    ) -> Result<(FormCheck, u32)> {
+        let catalogue = self.catalogue()?;
+        let service = find_service(&catalogue, service_id)?;
+        check_catalogue_version(&catalogue, expected_version)?;
+        let (store, now) = self.store_for(Action::CaptureApplications)?;
+        let citizen = store.citizen(citizen_id)?;
+        let merged = with_prefill(service, &citizen.details, answers);
+        check_size(&merged)?;
+        let mut check = form::check(service, &merged, validate::today(now));
+        let id_number = service
+            .duplicate_key
+            .as_ref()
+            .and_then(|key| check.answers.get(key))
+            .and_then(|v| v.as_str())
+            .map(str::to_string)
+            .or_else(|| citizen.details.id_number.clone());
+        if let Some(id_number) = id_number {
+            let key_field = service.duplicate_key.as_deref();
+            let label = key_field.and_then(|k| service.field(k)).map(|f| Box::new(f.label.clone()));
+            for earlier in store.applications_by_id_number(&service.id, &id_number, key_field, except)? {
+                let mut warning = Problem::new(key_field.unwrap_or("id_number"), Reason::DuplicateApplication)
+                    .with_param("reference", earlier.reference.as_str())
+                    .with_param("state", earlier.state.as_str())
+                    .with_param("date", validate::today(earlier.created_at));
+                warning.label = label.clone();
+                check.warnings.push(warning);
+            }
+        }
+        Ok((check, catalogue.version))
     }
 
     /// Changes the answers of a draft or of a queried application.
@@ -370,12 +519,29 @@ impl Session {
         id: Uuid,
         form: serde_json::Map<String, serde_json::Value>,
     ) -> Result<Application> {
+        check_size(&form)?;
         self.transition(id, Transition::Edit, ApplicationChange::Form(form), Action::CaptureApplications)
     }
 
-    /// Queues a draft, or resubmits a corrected queried application.
+    /// Queues a draft, or resubmits a corrected queried application, once its form passes every
+    /// check against the catalogue in force (whose version it then records).
     pub fn submit_application(&mut self, id: Uuid) -> Result<Application> {
-        self.transition(id, Transition::Submit, ApplicationChange::None, Action::CaptureApplications)
+        let application = {
+            let (store, _) = self.store_for(Action::CaptureApplications)?;
+            store.application(id)?
+        };
+        // Checked here, not only in the store's transition, so the officer is told before the
+        // form is checked that, say, a synced application cannot be submitted again.
+        application.state.after(Transition::Submit)?;
+        let (check, version) =
+            self.check_form(application.citizen_id, &application.service_id, None, &application.form, Some(id))?;
+        let check = check.into_result()?;
+        let change = ApplicationChange::Checked {
+            form: check.answers,
+            catalogue_version: version,
+            expected_revision: application.revision,
+        };
+        self.transition(id, Transition::Submit, change, Action::CaptureApplications)
     }
 
     /// Called by the sync client once the server has durably acknowledged the application.

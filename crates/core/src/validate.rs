@@ -1,7 +1,7 @@
 //! Field validators shared by the app and the server. Each returns the cleaned, canonical value or
 //! an `InvalidInput` naming the field and a stable reason code.
 
-use crate::error::{CoreError, Result};
+use crate::error::{CoreError, Reason, Result};
 use time::{Date, OffsetDateTime};
 
 /// A person's name part: Unicode letters, with single spaces, apostrophes (Ng'ang'a) and hyphens
@@ -10,24 +10,24 @@ pub fn person_name(field: &str, raw: &str) -> Result<String> {
     let folded: String = raw.trim().replace(['\u{2019}', '\u{2018}', '`'], "'");
     let collapsed = folded.split_whitespace().collect::<Vec<_>>().join(" ");
     if collapsed.is_empty() {
-        return Err(CoreError::invalid(field, "required"));
+        return Err(CoreError::invalid(field, Reason::Required));
     }
     if collapsed.chars().count() > 60 {
-        return Err(CoreError::invalid(field, "too_long"));
+        return Err(CoreError::invalid(field, Reason::TooLong));
     }
     let mut previous_was_letter = false;
     for c in collapsed.chars() {
         let is_letter = c.is_alphabetic();
         if !is_letter && !matches!(c, '\'' | '-' | ' ') {
-            return Err(CoreError::invalid(field, "name_characters"));
+            return Err(CoreError::invalid(field, Reason::NameCharacters));
         }
         if !is_letter && !previous_was_letter {
-            return Err(CoreError::invalid(field, "name_characters"));
+            return Err(CoreError::invalid(field, Reason::NameCharacters));
         }
         previous_was_letter = is_letter;
     }
     if !previous_was_letter {
-        return Err(CoreError::invalid(field, "name_characters"));
+        return Err(CoreError::invalid(field, Reason::NameCharacters));
     }
     Ok(collapsed)
 }
@@ -42,13 +42,13 @@ pub fn kenyan_phone(field: &str, raw: &str) -> Result<String> {
     } else if let Some(rest) = digits.strip_prefix('0') {
         rest.to_string()
     } else {
-        return Err(CoreError::invalid(field, "phone_format"));
+        return Err(CoreError::invalid(field, Reason::PhoneFormat));
     };
     let valid = national.len() == 9
         && national.chars().all(|c| c.is_ascii_digit())
         && matches!(national.as_bytes()[0], b'7' | b'1');
     if !valid {
-        return Err(CoreError::invalid(field, "phone_format"));
+        return Err(CoreError::invalid(field, Reason::PhoneFormat));
     }
     Ok(format!("+254{national}"))
 }
@@ -59,7 +59,7 @@ pub fn national_id_number(field: &str, raw: &str) -> Result<String> {
     let valid =
         (1..=8).contains(&cleaned.len()) && cleaned.chars().all(|c| c.is_ascii_digit()) && !cleaned.starts_with('0');
     if !valid {
-        return Err(CoreError::invalid(field, "id_number_format"));
+        return Err(CoreError::invalid(field, Reason::IdNumberFormat));
     }
     Ok(cleaned.to_string())
 }
@@ -67,24 +67,60 @@ pub fn national_id_number(field: &str, raw: &str) -> Result<String> {
 /// Date of birth as `YYYY-MM-DD`, not in the future and not more than 130 years ago.
 pub fn date_of_birth(field: &str, raw: &str, today: Date) -> Result<Date> {
     let format = time::macros::format_description!("[year]-[month]-[day]");
-    let date = Date::parse(raw.trim(), format).map_err(|_| CoreError::invalid(field, "date_format"))?;
+    let date = Date::parse(raw.trim(), format).map_err(|_| CoreError::invalid(field, Reason::DateFormat))?;
     if date > today {
-        return Err(CoreError::invalid(field, "date_in_future"));
+        return Err(CoreError::invalid(field, Reason::DateInFuture));
     }
     if today.year() - date.year() > 130 {
-        return Err(CoreError::invalid(field, "date_too_old"));
+        return Err(CoreError::invalid(field, Reason::DateTooOld));
     }
     Ok(date)
 }
 
-/// County code `001`…`047` (Constitution of Kenya 2010, First Schedule order).
-pub fn county_code(field: &str, raw: &str) -> Result<String> {
-    let cleaned = raw.trim();
-    let number: u32 = cleaned.parse().map_err(|_| CoreError::invalid(field, "county_code"))?;
-    if cleaned.len() != 3 || !(1..=47).contains(&number) {
-        return Err(CoreError::invalid(field, "county_code"));
+/// KRA PIN: 11 characters, `A` (individuals) or `P` (non-individuals), nine digits, a letter.
+/// Typed in lower case or with spaces, it is stored upper case without them.
+pub fn kra_pin(field: &str, raw: &str) -> Result<String> {
+    let cleaned: String = raw.chars().filter(|c| !c.is_whitespace()).collect::<String>().to_ascii_uppercase();
+    let bytes = cleaned.as_bytes();
+    let valid = bytes.len() == 11
+        && matches!(bytes[0], b'A' | b'P')
+        && bytes[1..10].iter().all(u8::is_ascii_digit)
+        && bytes[10].is_ascii_uppercase();
+    if !valid {
+        return Err(CoreError::invalid(field, Reason::KraPinFormat));
     }
-    Ok(cleaned.to_string())
+    Ok(cleaned)
+}
+
+/// An e-mail address, checked for shape only (one `@`, a dotted domain, no spaces); lower-cased
+/// domain.
+pub fn email(field: &str, raw: &str) -> Result<String> {
+    let trimmed = raw.trim();
+    let invalid = || CoreError::invalid(field, Reason::EmailFormat);
+    let (local, domain) = trimmed.split_once('@').ok_or_else(invalid)?;
+    let labels_ok = domain.split('.').count() >= 2
+        && domain.split('.').all(|l| !l.is_empty() && l.chars().all(|c| c.is_alphanumeric() || c == '-'));
+    let valid = !local.is_empty()
+        && local.len() <= 64
+        && trimmed.len() <= 254
+        && !domain.contains('@')
+        && labels_ok
+        && !local.chars().any(|c| c.is_whitespace() || c.is_control() || c == '@');
+    if !valid {
+        return Err(invalid());
+    }
+    Ok(format!("{local}@{}", domain.to_lowercase()))
+}
+
+/// A place name typed by an officer (sub-county, ward, village): letters, digits, spaces,
+/// apostrophes, hyphens, full stops and slashes; 1 to 80 characters.
+pub fn place_name(field: &str, raw: &str) -> Result<String> {
+    let text = free_text(field, raw, 80)?;
+    let collapsed = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    if !collapsed.chars().all(|c| c.is_alphanumeric() || matches!(c, ' ' | '\'' | '\u{2019}' | '-' | '.' | '/')) {
+        return Err(CoreError::invalid(field, Reason::NameCharacters));
+    }
+    Ok(collapsed.replace('\u{2019}', "'"))
 }
 
 /// Catalogue service id, e.g. `national-id.first-issue`: lower-case letters, digits, `.` and `-`.
@@ -93,7 +129,7 @@ pub fn service_id(raw: &str) -> Result<String> {
         && raw.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'.' || b == b'-')
         && raw.as_bytes()[0].is_ascii_lowercase();
     if !valid {
-        return Err(CoreError::invalid("service_id", "service_id_format"));
+        return Err(CoreError::invalid("service_id", Reason::ServiceIdFormat));
     }
     Ok(raw.to_string())
 }
@@ -103,13 +139,13 @@ pub fn service_id(raw: &str) -> Result<String> {
 pub fn free_text(field: &str, raw: &str, max_chars: usize) -> Result<String> {
     let trimmed = raw.trim();
     if trimmed.is_empty() {
-        return Err(CoreError::invalid(field, "required"));
+        return Err(CoreError::invalid(field, Reason::Required));
     }
     if trimmed.chars().count() > max_chars {
-        return Err(CoreError::invalid(field, "too_long"));
+        return Err(CoreError::invalid(field, Reason::TooLong));
     }
     if trimmed.chars().any(char::is_control) {
-        return Err(CoreError::invalid(field, "control_characters"));
+        return Err(CoreError::invalid(field, Reason::ControlCharacters));
     }
     Ok(trimmed.to_string())
 }
@@ -181,11 +217,33 @@ mod tests {
     }
 
     #[test]
-    fn counties_and_services() {
-        assert_eq!(county_code("county", "047").expect("Nairobi"), "047");
-        for bad in ["0", "47", "048", "000", "abc"] {
-            assert!(county_code("county", bad).is_err(), "{bad}");
+    fn kra_pins() {
+        assert_eq!(kra_pin("kra_pin", "A012345678Z").expect("pin"), "A012345678Z");
+        assert_eq!(kra_pin("kra_pin", " p051234567k ").expect("pin"), "P051234567K");
+        for bad in ["", "A01234567Z", "A0123456789Z", "B012345678Z", "A012345678", "A01234567AZ", "A012345678-"] {
+            assert_eq!(reason(kra_pin("kra_pin", bad)), Some("kra_pin_format"), "{bad}");
         }
+    }
+
+    #[test]
+    fn emails() {
+        assert_eq!(email("email", " wanjiru.kamau@Example.CO.KE ").expect("email"), "wanjiru.kamau@example.co.ke");
+        for bad in ["", "wanjiru", "@example.com", "w@", "w@example", "w k@example.com", "w@@example.com", "w@ex..com"]
+        {
+            assert_eq!(reason(email("email", bad)), Some("email_format"), "{bad}");
+        }
+    }
+
+    #[test]
+    fn place_names() {
+        assert_eq!(place_name("sub_county", " Kiharu ").expect("place"), "Kiharu");
+        assert_eq!(place_name("sub_county", "Ng\u{2019}arua  Ward").expect("place"), "Ng'arua Ward");
+        assert!(place_name("sub_county", "Kiharu; DROP").is_err());
+        assert!(place_name("sub_county", "").is_err());
+    }
+
+    #[test]
+    fn service_ids() {
         assert!(service_id("national-id.first-issue").is_ok());
         assert!(service_id("National ID").is_err());
         assert!(service_id("1id").is_err());

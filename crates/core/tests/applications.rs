@@ -17,7 +17,7 @@ fn a_citizen_is_registered_once_and_applies_for_several_services() {
     let err = clerk.register_citizen(&citizen("Ng'ang'a", "22345678")).expect_err("same ID number again");
     assert_eq!(err.code(), "citizen_exists");
 
-    for service in ["national-id.replacement", "nhif.member-registration", "nssf.member-registration"] {
+    for service in ["national-id.replacement", "sha.member-registration", "nssf.member-registration"] {
         clerk.save_and_submit(&application(wanjiku.id, service)).expect(service);
     }
     assert_eq!(clerk.queue().expect("queue").len(), 3);
@@ -63,11 +63,11 @@ fn the_whole_lifecycle_with_a_query_and_a_resubmission() {
     f.create();
     let mut clerk = f.clerk();
     let c = clerk.register_citizen(&citizen("Mwangi", "22345678")).expect("register");
-    let draft = clerk.save_draft(&application(c.id, "birth.late-registration")).expect("draft");
+    let draft = clerk.save_draft(&application(c.id, "birth.registration")).expect("draft");
     assert_eq!((draft.state, draft.revision), (ApplicationState::Draft, 1));
 
     let mut form = draft.form.clone();
-    form.insert("informant".into(), "Grace Muthoni".into());
+    form.insert("informant_name".into(), "Grace Muthoni".into());
     let edited = clerk.edit_application(draft.id, form).expect("edit draft");
     assert_eq!(edited.revision, 2);
     assert_eq!(clerk.submit_application(draft.id).expect("submit").state, ApplicationState::Submitted);
@@ -82,7 +82,7 @@ fn the_whole_lifecycle_with_a_query_and_a_resubmission() {
     assert_eq!(queried.review_note.as_deref(), Some("Attach the chief's letter"));
 
     let mut corrected = queried.form.clone();
-    corrected.insert("chiefs_letter".into(), true.into());
+    corrected.insert("late_reason".into(), "The family lived far from a registration office".into());
     clerk.edit_application(draft.id, corrected).expect("correct queried");
     assert_eq!(clerk.submit_application(draft.id).expect("resubmit").state, ApplicationState::Submitted);
     clerk.mark_synced(draft.id).expect("synced again");
@@ -102,7 +102,7 @@ fn the_whole_lifecycle_with_a_query_and_a_resubmission() {
     assert_eq!(clerk.application(&draft.id.to_string()).expect("reload"), accepted, "refusals changed nothing");
 
     // Final applications no longer block a new one for the same service.
-    clerk.save_draft(&application(c.id, "birth.late-registration")).expect("new application after accepted");
+    clerk.save_draft(&application(c.id, "birth.registration")).expect("new application after accepted");
 }
 
 #[test]

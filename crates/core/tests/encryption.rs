@@ -31,6 +31,7 @@ fn capture_some(session: &mut fieldkit_core::Session) {
         let citizen = session.register_citizen(&citizen(name, &format!("2{i}345678"))).expect("register");
         let mut new = application(citizen.id, "national-id.first-issue");
         new.form.insert("sub_location".into(), FORM_SECRET.into());
+        assert!(session.check_application(&new).expect("check").is_ok(), "the form must pass to be saved");
         session.save_and_submit(&new).expect("save");
     }
 }

@@ -5,7 +5,7 @@ use fieldkit_core::Store;
 use fieldkit_core::crypto::DataKey;
 use rusqlite::Connection;
 
-const LATEST: i64 = 1;
+const LATEST: i64 = 2;
 
 /// The schema as SQLite records it, so two stores can be compared.
 fn schema(conn: &Connection) -> Vec<String> {
@@ -25,6 +25,13 @@ fn seed(conn: &Connection, version: i64) {
                                           'male', NULL, '022', 'CM001', '2026-01-01T00:00:00Z');",
         )
         .expect("seed v1");
+    }
+    if version >= 2 {
+        conn.execute_batch(
+            "INSERT INTO citizens VALUES ('0190e000-0000-7000-8000-000000000002', '32345678', 'Wanjiru', 'Mary', '1985-05-05',
+                                          'female', '+254712345678', '021', 'CM001', '2026-01-01T00:00:00Z', 'Kiharu', 'A012345678Z');",
+        )
+        .expect("seed v2");
     }
 }
 
@@ -55,6 +62,9 @@ fn every_earlier_version_upgrades_to_the_latest_schema_keeping_its_rows() {
         assert_eq!(upgraded.integrity_check().expect("check"), ["ok"]);
         if from >= 1 {
             assert_eq!(upgraded.laptop_prefix().expect("prefix").as_str(), "K7QM", "rows kept from {from}");
+            let kamau = upgraded.citizen(uuid::Uuid::parse_str("0190e000-0000-7000-8000-000000000001").expect("uuid"));
+            let kamau = kamau.expect("a citizen from before schema 2 still reads");
+            assert_eq!((kamau.details.sub_county, kamau.details.kra_pin), (None, None));
         }
     }
 }

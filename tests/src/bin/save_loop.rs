@@ -14,7 +14,9 @@
 //! apart: it goes into the citizens' ID numbers, which must be unique. The profile must have been
 //! created with `Config::for_tests()`.
 
+use fieldkit_core::catalogue::{Catalogue, sample};
 use fieldkit_core::{Citizen, Config, NewApplication, NewCitizen, Profile};
+use serde_json::{Map, Value};
 use std::io::Write;
 use std::process::ExitCode;
 
@@ -45,7 +47,7 @@ const SURNAMES: [&str; 16] = [
     "Nyamweya",
 ];
 const SERVICES: [&str; 4] =
-    ["national-id.first-issue", "nhif.member-registration", "nssf.member-registration", "kra.pin-registration"];
+    ["national-id.replacement", "sha.member-registration", "nssf.member-registration", "kra.pin-registration"];
 const PLACES: [&str; 6] = ["Kakamega", "Kisumu", "Eldoret", "Nyeri", "Machakos", "Garissa"];
 
 /// ID numbers are 8 digits without a leading zero: writer `tag` gets 1x_xxx_xxx + tag·1 000 000.
@@ -72,13 +74,29 @@ fn run() -> Result<(), String> {
     let tag: u32 = tag.parse().ok().filter(|t| *t <= MAX_TAG).ok_or(format!("tag `{tag}` is not 0..={MAX_TAG}"))?;
     let pin = std::env::var("FIELDKIT_PIN").map_err(|_| "FIELDKIT_PIN is not set".to_string())?;
 
+    // One passing form per service, from the catalogue; the citizen's profile fills in the rest.
+    let catalogue = Catalogue::built_in().map_err(|e| e.to_string())?;
+    let today = time::OffsetDateTime::now_utc().date();
+    let mut forms = Vec::new();
+    for id in SERVICES {
+        let service = catalogue.service(id).ok_or(format!("{id} is not in the catalogue"))?;
+        let (mut answers, check) = sample::answers(service, today);
+        if !check.is_ok() {
+            return Err(format!("no passing sample for {id}: {:?}", check.errors));
+        }
+        for field in service.fields.iter().filter(|f| f.prefill.is_some()) {
+            answers.remove(&field.id);
+        }
+        forms.push(answers);
+    }
+
     let profile = Profile::new(dir, Config::for_tests());
     let mut session = profile.sign_in(officer, &pin).map_err(|e| format!("sign in: {e}"))?;
     let mut stdout = std::io::stdout().lock();
     for i in 0..count {
         let citizen = session.register_citizen(&citizen(tag, i)).map_err(|e| format!("save {i}: register: {e}"))?;
         let saved = session
-            .save_and_submit(&application(&citizen, i))
+            .save_and_submit(&application(&citizen, i, &forms))
             .map_err(|e| format!("save {i}: save and submit: {e}"))?;
         writeln!(stdout, "saved {} {} {}", saved.id, saved.reference, citizen.id).map_err(|e| e.to_string())?;
         // Flushed per line: the parent must see each confirmation before it decides to kill.
@@ -109,18 +127,16 @@ fn citizen(tag: u32, i: u32) -> NewCitizen {
             format!("07{:02}{:06}", tag, i)
         }),
         county_code: Some(format!("{:03}", i % 47 + 1)),
+        sub_county: None,
+        kra_pin: None,
     }
 }
 
-fn application(citizen: &Citizen, i: u32) -> NewApplication {
-    let mut form = serde_json::Map::new();
-    form.insert("place_of_birth".into(), PLACES[i as usize % PLACES.len()].into());
-    form.insert("declaration_accepted".into(), true.into());
-    form.insert("copies".into(), (1 + i % 3).into());
-    NewApplication {
-        citizen_id: citizen.id,
-        service_id: SERVICES[i as usize % SERVICES.len()].into(),
-        catalogue_version: 1,
-        form,
+fn application(citizen: &Citizen, i: u32, forms: &[Map<String, Value>]) -> NewApplication {
+    let which = i as usize % SERVICES.len();
+    let mut form = forms[which].clone();
+    if form.contains_key("police_station") {
+        form.insert("police_station".into(), PLACES[i as usize % PLACES.len()].into());
     }
+    NewApplication { citizen_id: citizen.id, service_id: SERVICES[which].into(), catalogue_version: None, form }
 }

@@ -79,6 +79,11 @@ pub(crate) const MIGRATIONS: &[&str] = &[
     CREATE TRIGGER audit_log_is_append_only_delete BEFORE DELETE ON audit_log
         BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
     "#,
+    // 2: more of the citizen profile, prefilled into every form (sub-county, KRA PIN).
+    r#"
+    ALTER TABLE citizens ADD COLUMN sub_county TEXT;
+    ALTER TABLE citizens ADD COLUMN kra_pin TEXT;
+    "#,
 ];
 
 pub(crate) const LATEST: i64 = MIGRATIONS.len() as i64;

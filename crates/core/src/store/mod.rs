@@ -16,12 +16,13 @@ pub use audit::{AuditEntry, AuditProblem, AuditReport};
 use crate::application::{Application, ApplicationState, NewApplication, ReviewOutcome, Transition};
 use crate::citizen::{Citizen, CitizenDetails, Sex};
 use crate::crypto::DataKey;
-use crate::error::{CoreError, Result};
+use crate::error::{CoreError, Reason, Result};
 use crate::officer::{Officer, OfficerNumber, Role};
 use crate::reference::{LaptopPrefix, Reference};
 use audit::{Change, record_hash};
 use rusqlite::{Connection, ErrorCode, OpenFlags, OptionalExtension, Row, TransactionBehavior, params};
 use std::path::Path;
+use std::sync::Mutex;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 use uuid::Uuid;
@@ -40,7 +41,7 @@ pub(crate) fn truncate_to_millis(at: OffsetDateTime) -> OffsetDateTime {
 }
 
 fn format_time(at: OffsetDateTime) -> Result<String> {
-    truncate_to_millis(at).format(&Rfc3339).map_err(|_| CoreError::invalid("timestamp", "timestamp_range"))
+    truncate_to_millis(at).format(&Rfc3339).map_err(|_| CoreError::invalid("timestamp", Reason::TimestampRange))
 }
 
 fn parse_time(text: &str) -> rusqlite::Result<OffsetDateTime> {
@@ -69,14 +70,22 @@ impl Store {
     pub fn open_at_version(path: &Path, key: &DataKey, target: i64) -> Result<Store> {
         let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
         let mut conn = Connection::open_with_flags(path, flags)?;
-        conn.pragma_update(None, "key", key.sqlcipher_pragma_value().as_str())?;
-        // The first read proves the key; SQLCipher reports a wrong key as "not a database".
-        match conn.query_row("SELECT count(*) FROM sqlite_master", [], |row| row.get::<_, i64>(0)) {
-            Ok(_) => {}
-            Err(rusqlite::Error::SqliteFailure(e, _)) if e.code == ErrorCode::NotADatabase => {
-                return Err(CoreError::NotAStore);
+        {
+            // Under heavy load, keying failed twice in a few hundred test runs ("An error occurred
+            // with PRAGMA key") while other threads were keying or closing stores, with no SQLCipher
+            // log line to say why. Keying one connection at a time costs microseconds and removes
+            // that interleaving; see tests/concurrent_open.rs.
+            static KEYING: Mutex<()> = Mutex::new(());
+            let _one_at_a_time = KEYING.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+            conn.pragma_update(None, "key", key.sqlcipher_pragma_value().as_str())?;
+            // The first read proves the key; SQLCipher reports a wrong key as "not a database".
+            match conn.query_row("SELECT count(*) FROM sqlite_master", [], |row| row.get::<_, i64>(0)) {
+                Ok(_) => {}
+                Err(rusqlite::Error::SqliteFailure(e, _)) if e.code == ErrorCode::NotADatabase => {
+                    return Err(CoreError::NotAStore);
+                }
+                Err(e) => return Err(e.into()),
             }
-            Err(e) => return Err(e.into()),
         }
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "FULL")?;
@@ -264,8 +273,8 @@ impl Store {
         }
         let d = &citizen.details;
         tx.execute(
-            "INSERT INTO citizens (id, id_number, surname, given_names, date_of_birth, sex, phone, county_code, registered_by, registered_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+            "INSERT INTO citizens (id, id_number, surname, given_names, date_of_birth, sex, phone, county_code, registered_by, registered_at, sub_county, kra_pin)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
             params![
                 citizen.id.to_string(),
                 d.id_number,
@@ -276,7 +285,9 @@ impl Store {
                 d.phone,
                 d.county_code,
                 citizen.registered_by,
-                at
+                at,
+                d.sub_county,
+                d.kra_pin
             ],
         )?;
         audit::append(
@@ -306,7 +317,7 @@ impl Store {
     pub fn find_citizens(&self, query: &str) -> Result<Vec<Citizen>> {
         let query = query.trim();
         if query.is_empty() {
-            return Err(CoreError::invalid("query", "required"));
+            return Err(CoreError::invalid("query", Reason::Required));
         }
         let phone = crate::validate::kenyan_phone("query", query).ok();
         let pattern = format!("%{}%", query.replace(['%', '_'], ""));
@@ -322,17 +333,20 @@ impl Store {
     // --- applications ----------------------------------------------------------------------------
 
     /// Creates an application as a draft, or already submitted (queued) when `submit` is set: the
-    /// officer's "Save" is one durable transaction either way.
+    /// officer's "Save" is one durable transaction either way. The caller (`Session`) has checked
+    /// the form against catalogue `catalogue_version` (fully when submitting).
     pub(crate) fn create_application(
         &mut self,
         new: &NewApplication,
+        form: serde_json::Map<String, serde_json::Value>,
+        catalogue_version: u32,
         submit: bool,
         by: &OfficerNumber,
         now: OffsetDateTime,
     ) -> Result<Application> {
         let service_id = crate::validate::service_id(&new.service_id)?;
-        if new.catalogue_version == 0 {
-            return Err(CoreError::invalid("catalogue_version", "catalogue_version_range"));
+        if catalogue_version == 0 {
+            return Err(CoreError::invalid("catalogue_version", Reason::CatalogueVersionMismatch));
         }
         let at = format_time(now)?;
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
@@ -366,16 +380,17 @@ impl Store {
             reference,
             citizen_id: new.citizen_id,
             service_id,
-            catalogue_version: new.catalogue_version,
+            catalogue_version,
             state,
-            form: new.form.clone(),
+            form,
             review_note: None,
             revision: 1,
             created_by: by.to_string(),
             created_at: stamped,
             updated_at: stamped,
         };
-        let form = serde_json::to_string(&application.form).map_err(|_| CoreError::invalid("form", "form_encoding"))?;
+        let form =
+            serde_json::to_string(&application.form).map_err(|_| CoreError::invalid("form", Reason::FormEncoding))?;
         tx.execute(
             "INSERT INTO applications (id, reference, citizen_id, service_id, catalogue_version, state, form, review_note, revision, created_by, created_at, updated_at)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, NULL, 1, ?8, ?9, ?9)",
@@ -431,6 +446,17 @@ impl Store {
                 after.form = form;
                 after.revision += 1;
             }
+            ApplicationChange::Checked { form, catalogue_version, expected_revision } => {
+                // Checked outside this transaction: refuse if someone changed it meanwhile.
+                if before.revision != expected_revision {
+                    return Err(CoreError::ApplicationChanged(id.to_string()));
+                }
+                if form != before.form {
+                    after.form = form;
+                    after.revision += 1;
+                }
+                after.catalogue_version = catalogue_version;
+            }
             ApplicationChange::Review(outcome) => {
                 after.review_note = match outcome {
                     ReviewOutcome::Accepted => None,
@@ -439,10 +465,18 @@ impl Store {
                 };
             }
         }
-        let form = serde_json::to_string(&after.form).map_err(|_| CoreError::invalid("form", "form_encoding"))?;
+        let form = serde_json::to_string(&after.form).map_err(|_| CoreError::invalid("form", Reason::FormEncoding))?;
         tx.execute(
-            "UPDATE applications SET state = ?2, form = ?3, review_note = ?4, revision = ?5, updated_at = ?6 WHERE id = ?1",
-            params![id.to_string(), after.state.as_str(), form, after.review_note, after.revision, at],
+            "UPDATE applications SET state = ?2, form = ?3, review_note = ?4, revision = ?5, updated_at = ?6, catalogue_version = ?7 WHERE id = ?1",
+            params![
+                id.to_string(),
+                after.state.as_str(),
+                form,
+                after.review_note,
+                after.revision,
+                at,
+                after.catalogue_version
+            ],
         )?;
         audit::append(
             &tx,
@@ -479,6 +513,35 @@ impl Store {
     }
 
     /// Applications, oldest first; only those in `state` when given.
+    /// Applications for `service_id` by the person with `id_number`, on this laptop: through the
+    /// citizen record, or through the form's `key_field` answer. `except` is left out.
+    pub fn applications_by_id_number(
+        &self,
+        service_id: &str,
+        id_number: &str,
+        key_field: Option<&str>,
+        except: Option<Uuid>,
+    ) -> Result<Vec<EarlierApplication>> {
+        let path = key_field.map(|k| format!("$.{k}"));
+        let mut statement = self.conn.prepare(
+            "SELECT a.reference, a.state, a.created_at FROM applications a JOIN citizens c ON c.id = a.citizen_id
+             WHERE a.service_id = ?1 AND (c.id_number = ?2 OR (?3 IS NOT NULL AND json_extract(a.form, ?3) = ?2))
+               AND (?4 IS NULL OR a.id <> ?4)
+             ORDER BY a.created_at",
+        )?;
+        let rows = statement.query_map(params![service_id, id_number, path, except.map(|u| u.to_string())], |row| {
+            let reference: String = row.get(0)?;
+            let state: String = row.get(1)?;
+            let created_at: String = row.get(2)?;
+            Ok(EarlierApplication {
+                reference: Reference::parse(&reference).map_err(|_| conversion_error("reference"))?,
+                state: ApplicationState::parse(&state).map_err(|_| conversion_error("state"))?,
+                created_at: parse_time(&created_at)?,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+    }
+
     pub fn applications(&self, state: Option<ApplicationState>) -> Result<Vec<Application>> {
         let mut statement = self
             .conn
@@ -524,8 +587,24 @@ impl Store {
 /// What a transition changes besides the state.
 pub(crate) enum ApplicationChange {
     None,
+    /// New answers for a draft or queried application (not yet checked in full).
     Form(serde_json::Map<String, serde_json::Value>),
+    /// Answers checked in full against `catalogue_version`, from the application as it was at
+    /// `expected_revision`.
+    Checked {
+        form: serde_json::Map<String, serde_json::Value>,
+        catalogue_version: u32,
+        expected_revision: u32,
+    },
     Review(ReviewOutcome),
+}
+
+/// An earlier application that may be the same request again (for duplicate warnings).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EarlierApplication {
+    pub reference: Reference,
+    pub state: ApplicationState,
+    pub created_at: OffsetDateTime,
 }
 
 fn insert_officer(tx: &rusqlite::Transaction<'_>, officer: &Officer, by: &str, at: &str) -> Result<()> {
@@ -557,7 +636,7 @@ fn officer_from_row(row: &Row<'_>) -> rusqlite::Result<Officer> {
     })
 }
 
-const CITIZEN_COLUMNS: &str = "SELECT id, id_number, surname, given_names, date_of_birth, sex, phone, county_code, registered_by, registered_at FROM citizens";
+const CITIZEN_COLUMNS: &str = "SELECT id, id_number, surname, given_names, date_of_birth, sex, phone, county_code, registered_by, registered_at, sub_county, kra_pin FROM citizens";
 
 fn citizen_from_row(row: &Row<'_>) -> rusqlite::Result<Citizen> {
     let id: String = row.get(0)?;
@@ -575,6 +654,8 @@ fn citizen_from_row(row: &Row<'_>) -> rusqlite::Result<Citizen> {
             sex: Sex::parse(&sex).map_err(|_| conversion_error("sex"))?,
             phone: row.get(6)?,
             county_code: row.get(7)?,
+            sub_county: row.get(10)?,
+            kra_pin: row.get(11)?,
         },
         registered_by: row.get(8)?,
         registered_at: parse_time(&registered_at)?,

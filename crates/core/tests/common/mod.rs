@@ -54,15 +54,29 @@ pub fn citizen(surname: &str, id_number: &str) -> NewCitizen {
         sex: "female".into(),
         phone: Some("0712 345 678".into()),
         county_code: Some("021".into()),
+        sub_county: None,
+        kra_pin: None,
     }
 }
 
+/// An application whose form passes `service_id`'s checks: synthetic answers from the catalogue,
+/// minus the ones the `citizen()` profile fills in. Unknown services get an empty form.
 pub fn application(citizen_id: uuid::Uuid, service_id: &str) -> NewApplication {
-    let form = serde_json::json!({ "place_of_birth": "Kangema", "mother_name": "Mary Wairimu" });
-    NewApplication {
-        citizen_id,
-        service_id: service_id.into(),
-        catalogue_version: 1,
-        form: form.as_object().expect("object").clone(),
-    }
+    use fieldkit_core::catalogue::{Catalogue, ProfileAttribute, sample};
+    let catalogue = Catalogue::built_in().expect("built-in catalogue");
+    let form = match catalogue.service(service_id) {
+        Some(service) => {
+            let (mut answers, _) = sample::answers(service, time::macros::date!(2026 - 11 - 22));
+            for field in &service.fields {
+                let from_profile =
+                    field.prefill.is_some_and(|a| !matches!(a, ProfileAttribute::SubCounty | ProfileAttribute::KraPin));
+                if from_profile {
+                    answers.remove(&field.id);
+                }
+            }
+            answers
+        }
+        None => serde_json::Map::new(),
+    };
+    NewApplication { citizen_id, service_id: service_id.into(), catalogue_version: None, form }
 }
