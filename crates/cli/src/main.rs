@@ -193,7 +193,11 @@ fn main() -> ExitCode {
                 println!("{}", serde_json::json!({ "ok": false, "error": report, "text": text }));
             } else {
                 let code = report["code"].as_str().unwrap_or("unknown");
-                eprintln!("fieldkit: {text} [{code}]");
+                if text.contains('\n') {
+                    eprintln!("fieldkit [{code}]:\n{text}");
+                } else {
+                    eprintln!("fieldkit: {text} [{code}]");
+                }
             }
             ExitCode::FAILURE
         }

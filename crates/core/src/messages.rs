@@ -49,7 +49,15 @@ pub fn fill(template: &str, values: &BTreeMap<&str, String>) -> String {
 /// One form problem as a sentence in `lang`.
 pub fn problem(problem: &Problem, lang: Lang) -> String {
     let mut values: BTreeMap<&str, String> = problem.params.iter().map(|(k, v)| (*k, v.clone())).collect();
-    let label = problem.label.as_ref().map(|l| l.get(lang).to_string()).unwrap_or_else(|| problem.field.clone());
+    // A catalogue field brings its own label; the profile's and the CLI's fields are named in
+    // messages.toml under `field.`; anything else shows its id.
+    let label = match &problem.label {
+        Some(label) => label.get(lang).to_string(),
+        None => all()
+            .get(&format!("field.{}", problem.field))
+            .map(|t| t.get(lang).to_string())
+            .unwrap_or_else(|| problem.field.clone()),
+    };
     values.insert("label", label);
     if let Some(message) = &problem.message {
         values.insert("message", message.get(lang).to_string());
@@ -102,7 +110,9 @@ mod tests {
                 .enumerate()
                 .filter(|(i, _)| i % 2 == 0)
                 .any(|(_, part)| part.chars().any(char::is_alphabetic));
-            assert!(text.en != text.sw || !words, "{key}: the Kiswahili is a copy of the English");
+            // (`PIN` is the same word in both languages.)
+            let same_word = key == "field.pin";
+            assert!(text.en != text.sw || !words || same_word, "{key}: the Kiswahili is a copy of the English");
         }
     }
 
@@ -130,8 +140,10 @@ mod tests {
     #[test]
     fn a_refused_field_reads_in_the_officers_language() {
         let report = CoreError::invalid("phone", Reason::PhoneFormat).to_report();
-        assert!(self::report(&report, Lang::En).starts_with("phone: enter a Kenyan mobile number"));
-        assert!(self::report(&report, Lang::Sw).starts_with("phone: weka nambari ya simu ya Kenya"));
+        assert!(self::report(&report, Lang::En).starts_with("Mobile phone: enter a Kenyan mobile number"));
+        assert!(self::report(&report, Lang::Sw).starts_with("Simu ya mkononi: weka nambari ya simu ya Kenya"));
+        let unnamed = CoreError::invalid("shoe_size", Reason::Required).to_report();
+        assert_eq!(self::report(&unnamed, Lang::Sw), "shoe_size inahitajika.");
     }
 
     #[test]

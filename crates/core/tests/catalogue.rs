@@ -409,6 +409,13 @@ fn a_bad_catalogue_is_refused_naming_file_service_and_field() {
         None,
         "not a period",
     );
+    check_refusal(
+        r#"pattern = "[0-9]{5,12}""#,
+        r#"pattern = "(([0-9]{10}){10}){20}""#,
+        Some("sha.member-registration"),
+        Some("dependants"),
+        "repeats too much",
+    );
     check_refusal("format = 1", "format = 2", None, None, "format 2 is not supported");
     check_refusal(
         r#"type = "phone""#,

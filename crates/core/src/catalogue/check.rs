@@ -13,6 +13,7 @@ const MAX_TEXT_LENGTH: u32 = 4000;
 const MAX_LIST_ITEMS: u32 = 50;
 const MAX_PATTERN_CHARS: usize = 200;
 const MAX_TURNAROUND_DAYS: u32 = 730;
+const MAX_REPETITION_PRODUCT: u64 = 1000;
 
 /// Where a check failed and why.
 pub(super) struct Refusal {
@@ -214,6 +215,15 @@ fn check_field(field: &Field, siblings: &[Field], item_of: Option<&[Field]>) -> 
         if pattern.chars().count() > MAX_PATTERN_CHARS {
             return Err(format!("`pattern` is longer than {MAX_PATTERN_CHARS} characters"));
         }
+        // Counted repetition multiplies the compiled program's size, and nested counts such as
+        // `((a{100}){100}){100}` would make a short pattern huge. Bounding the product of every
+        // count (as if all were nested) keeps each pattern small without parsing it.
+        let product = repetition_counts(pattern).try_fold(1u64, |acc, n| acc.checked_mul(n.max(1)));
+        if product.is_none_or(|p| p > MAX_REPETITION_PRODUCT) {
+            return Err(format!(
+                "`pattern` repeats too much: the counts in braces multiply to more than {MAX_REPETITION_PRODUCT}"
+            ));
+        }
         let regex = regex_lite::Regex::new(&format!("^(?:{pattern})$"))
             .map_err(|e| format!("`pattern` is not a valid regular expression: {}", e.to_string().trim()))?;
         match &field.example {
@@ -386,6 +396,16 @@ fn check_condition(condition: &Condition, scope: &[Field], outer: Option<&[Field
         return Err(format!("age conditions apply to date fields; `{}` is not one", condition.field));
     }
     Ok(())
+}
+
+/// The numbers inside `{m}`, `{m,}` and `{m,n}` of a pattern (over-counting escaped braces is
+/// harmless: it can only refuse).
+fn repetition_counts(pattern: &str) -> impl Iterator<Item = u64> + '_ {
+    pattern
+        .split('{')
+        .skip(1)
+        .filter_map(|rest| rest.split_once('}'))
+        .flat_map(|(inside, _)| inside.split(',').map(|n| n.trim().parse::<u64>().unwrap_or(0)).collect::<Vec<_>>())
 }
 
 fn is_slug(id: &str) -> bool {
