@@ -445,3 +445,26 @@ fn a_catalogue_file_can_be_loaded_from_disk() {
     let missing = Catalogue::load(&dir.path().join("nope.toml")).expect_err("missing file");
     assert_eq!(missing.code(), "io");
 }
+
+#[test]
+fn the_fuzzing_seeds_are_what_their_names_say() {
+    // The fuzz target starts from these (fuzz/seeds/catalogue_load); keep them meaningful.
+    let seed = |name: &str| std::fs::read_to_string(format!("../../fuzz/seeds/catalogue_load/{name}")).expect(name);
+    for accepted in ["minimal.toml", "list-and-rules.toml", "built-in.toml"] {
+        let catalogue = Catalogue::parse(accepted, &seed(accepted)).expect(accepted);
+        for service in &catalogue.services {
+            assert!(sample::answers(service, TODAY).1.is_ok(), "{accepted}: {}", service.id);
+        }
+    }
+    for refused in ["broken-syntax.toml", "unknown-type.toml"] {
+        assert_eq!(
+            Catalogue::parse(refused, &seed(refused)).map(|_| ()).expect_err(refused).code(),
+            "catalogue_invalid"
+        );
+    }
+    assert_eq!(
+        seed("built-in.toml"),
+        BUILT_IN,
+        "refresh the seed: cp crates/core/catalogue/huduma-catalogue.toml fuzz/seeds/catalogue_load/built-in.toml"
+    );
+}
