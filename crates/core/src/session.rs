@@ -14,7 +14,7 @@ use crate::error::{CoreError, Problem, Reason, Result};
 use crate::keyring::{Keyring, KeyringEntry, KeyringFile};
 use crate::officer::{Action, Officer, OfficerNumber, Role, validate_pin};
 use crate::reference::{LaptopPrefix, Reference};
-use crate::store::{ApplicationChange, AuditReport, Store};
+use crate::store::{ApplicationChange, AuditReport, CheckedRecord, Store};
 use crate::validate;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -257,6 +257,27 @@ fn restrict_permissions(path: &Path) -> Result<()> {
     Ok(())
 }
 
+/// A form checked in full, and what the store keeps beside its answers.
+struct FormChecked {
+    check: FormCheck,
+    catalogue_version: u32,
+    /// The ID number that identifies the applicant (the service's `duplicate_key` answer, else the
+    /// citizen's), indexed for duplicate warnings.
+    applicant_id_number: Option<String>,
+}
+
+impl FormChecked {
+    /// The record to store, or the refusal listing every problem.
+    fn into_record(self) -> Result<CheckedRecord> {
+        let check = self.check.into_result()?;
+        Ok(CheckedRecord {
+            form: check.answers,
+            catalogue_version: self.catalogue_version,
+            applicant_id_number: self.applicant_id_number,
+        })
+    }
+}
+
 fn find_service<'c>(catalogue: &'c Catalogue, service_id: &str) -> Result<&'c Service> {
     validate::service_id(service_id)?;
     catalogue.service(service_id).ok_or_else(|| CoreError::invalid("service_id", Reason::ServiceUnknown))
@@ -446,7 +467,7 @@ impl Session {
     /// Checks a form without saving it: every error, and warnings such as an earlier application
     /// for the same service by the same ID number. The app calls this before "Save".
     pub fn check_application(&mut self, new: &NewApplication) -> Result<FormCheck> {
-        Ok(self.check_form(new.citizen_id, &new.service_id, new.catalogue_version, &new.form, None)?.0)
+        Ok(self.check_form(new.citizen_id, &new.service_id, new.catalogue_version, &new.form, None)?.check)
     }
 
     /// Saves a new application as a draft: incomplete answers are kept as typed, to finish later.
@@ -459,22 +480,26 @@ impl Session {
         let citizen = store.citizen(new.citizen_id)?;
         let answers = with_prefill(service, &citizen.details, &new.form);
         check_size(&answers)?;
-        store.create_application(new, answers, catalogue.version, false, &by, now)
+        let record = CheckedRecord {
+            form: answers,
+            catalogue_version: catalogue.version,
+            applicant_id_number: citizen.details.id_number,
+        };
+        store.create_application(new, record, false, &by, now)
     }
 
     /// Saves a new application straight into the outbox (the officer's "Save and submit"), once
     /// its form passes every check.
     pub fn save_and_submit(&mut self, new: &NewApplication) -> Result<Application> {
-        let (check, version) =
-            self.check_form(new.citizen_id, &new.service_id, new.catalogue_version, &new.form, None)?;
-        let check = check.into_result()?;
+        let checked = self.check_form(new.citizen_id, &new.service_id, new.catalogue_version, &new.form, None)?;
+        let record = checked.into_record()?;
         let by = self.officer.number.clone();
         let (store, now) = self.store_for(Action::CaptureApplications)?;
-        store.create_application(new, check.answers, version, true, &by, now)
+        store.create_application(new, record, true, &by, now)
     }
 
     /// Checks a form for `citizen_id` against the catalogue in force, with the profile's answers
-    /// filled in where the form has none. Returns the check and the catalogue version used.
+    /// filled in where the form has none.
     fn check_form(
         &mut self,
         citizen_id: Uuid,
@@ -482,7 +507,7 @@ impl Session {
         expected_version: Option<u32>,
         answers: &serde_json::Map<String, serde_json::Value>,
         except: Option<Uuid>,
-    ) -> Result<(FormCheck, u32)> {
+    ) -> Result<FormChecked> {
         let catalogue = self.catalogue()?;
         let service = find_service(&catalogue, service_id)?;
         check_catalogue_version(&catalogue, expected_version)?;
@@ -498,10 +523,10 @@ impl Session {
             .and_then(|v| v.as_str())
             .map(str::to_string)
             .or_else(|| citizen.details.id_number.clone());
-        if let Some(id_number) = id_number {
+        if let Some(id_number) = &id_number {
             let key_field = service.duplicate_key.as_deref();
             let label = key_field.and_then(|k| service.field(k)).map(|f| Box::new(f.label.clone()));
-            for earlier in store.applications_by_id_number(&service.id, &id_number, key_field, except)? {
+            for earlier in store.applications_by_id_number(&service.id, id_number, except)? {
                 let mut warning = Problem::new(key_field.unwrap_or("id_number"), Reason::DuplicateApplication)
                     .with_param("reference", earlier.reference.as_str())
                     .with_param("state", earlier.state.as_str())
@@ -510,7 +535,7 @@ impl Session {
                 check.warnings.push(warning);
             }
         }
-        Ok((check, catalogue.version))
+        Ok(FormChecked { check, catalogue_version: catalogue.version, applicant_id_number: id_number })
     }
 
     /// Changes the answers of a draft or of a queried application.
@@ -533,14 +558,10 @@ impl Session {
         // Checked here, not only in the store's transition, so the officer is told before the
         // form is checked that, say, a synced application cannot be submitted again.
         application.state.after(Transition::Submit)?;
-        let (check, version) =
+        let checked =
             self.check_form(application.citizen_id, &application.service_id, None, &application.form, Some(id))?;
-        let check = check.into_result()?;
-        let change = ApplicationChange::Checked {
-            form: check.answers,
-            catalogue_version: version,
-            expected_revision: application.revision,
-        };
+        let change =
+            ApplicationChange::Checked { record: checked.into_record()?, expected_revision: application.revision };
         self.transition(id, Transition::Submit, change, Action::CaptureApplications)
     }
 

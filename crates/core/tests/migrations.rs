@@ -1,8 +1,8 @@
 //! Schema migrations: a store of every earlier version, including a new or empty file, opens and
 //! upgrades to the latest; a store from a newer build is refused rather than damaged.
 
-use fieldkit_core::Store;
 use fieldkit_core::crypto::DataKey;
+use fieldkit_core::{LaptopPrefix, Reference, Store};
 use rusqlite::Connection;
 
 const LATEST: i64 = 2;
@@ -25,6 +25,14 @@ fn seed(conn: &Connection, version: i64) {
                                           'male', NULL, '022', 'CM001', '2026-01-01T00:00:00Z');",
         )
         .expect("seed v1");
+        let reference = Reference::new(&LaptopPrefix::parse("K7QM").expect("prefix"), 1).expect("reference");
+        conn.execute(
+            "INSERT INTO applications VALUES ('0190e000-0000-7000-8000-0000000000a1', ?1,
+                 '0190e000-0000-7000-8000-000000000001', 'sha.member-registration', 1, 'synced', '{}', NULL, 1,
+                 'CM001', '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z')",
+            [reference.as_str()],
+        )
+        .expect("seed v1 application");
     }
     if version >= 2 {
         conn.execute_batch(
@@ -65,6 +73,9 @@ fn every_earlier_version_upgrades_to_the_latest_schema_keeping_its_rows() {
             let kamau = upgraded.citizen(uuid::Uuid::parse_str("0190e000-0000-7000-8000-000000000001").expect("uuid"));
             let kamau = kamau.expect("a citizen from before schema 2 still reads");
             assert_eq!((kamau.details.sub_county, kamau.details.kra_pin), (None, None));
+            let earlier =
+                upgraded.applications_by_id_number("sha.member-registration", "22345678", None).expect("query");
+            assert_eq!(earlier.len(), 1, "the applicant's ID number was backfilled from the citizen");
         }
     }
 }

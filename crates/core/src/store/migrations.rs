@@ -79,10 +79,16 @@ pub(crate) const MIGRATIONS: &[&str] = &[
     CREATE TRIGGER audit_log_is_append_only_delete BEFORE DELETE ON audit_log
         BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
     "#,
-    // 2: more of the citizen profile, prefilled into every form (sub-county, KRA PIN).
+    // 2: more of the citizen profile, prefilled into every form (sub-county, KRA PIN); the
+    // applicant's ID number beside each application, indexed per service for duplicate warnings
+    // (backfilled from the citizen records).
     r#"
     ALTER TABLE citizens ADD COLUMN sub_county TEXT;
     ALTER TABLE citizens ADD COLUMN kra_pin TEXT;
+    ALTER TABLE applications ADD COLUMN applicant_id_number TEXT;
+    UPDATE applications SET applicant_id_number = (SELECT id_number FROM citizens WHERE citizens.id = applications.citizen_id);
+    CREATE INDEX applications_by_applicant ON applications(service_id, applicant_id_number)
+        WHERE applicant_id_number IS NOT NULL;
     "#,
 ];
 
