@@ -19,6 +19,7 @@ pub mod officer;
 pub mod reference;
 pub mod session;
 pub mod store;
+pub mod sync;
 pub mod validate;
 
 pub use application::{Application, ApplicationState, NewApplication, ReviewOutcome};

@@ -565,6 +565,71 @@ impl Session {
         self.transition(id, Transition::Submit, change, Action::CaptureApplications)
     }
 
+    // --- sync ------------------------------------------------------------------------------------
+
+    /// Up to `limit` outbox applications as wire records, oldest first.
+    pub fn outbox_records(&mut self, limit: usize) -> Result<Vec<fieldkit_protocol::ApplicationRecord>> {
+        let (store, _) = self.store_for(Action::RecordSyncOutcome)?;
+        let outbox = store.applications_page(Some(ApplicationState::Submitted), limit)?;
+        let mut records = Vec::with_capacity(outbox.len());
+        for application in &outbox {
+            let citizen = store.citizen(application.citizen_id)?;
+            records.push(crate::sync::record(application, &citizen));
+        }
+        Ok(records)
+    }
+
+    /// Applies a push's per-record answers: acknowledged records still in the outbox at the same
+    /// revision become `synced`; everything else is left as it is and counted.
+    pub fn apply_push_results(
+        &mut self,
+        results: &[fieldkit_protocol::RecordResult],
+    ) -> Result<crate::sync::PushTally> {
+        let mut tally = crate::sync::PushTally::default();
+        for result in results {
+            let application = {
+                let (store, _) = self.store_for(Action::RecordSyncOutcome)?;
+                match store.application(result.id) {
+                    Ok(application) => application,
+                    Err(CoreError::ApplicationNotFound(_)) => {
+                        tally.skipped += 1;
+                        continue;
+                    }
+                    Err(other) => return Err(other),
+                }
+            };
+            let marked = crate::sync::acknowledges(result, &application);
+            if marked {
+                self.mark_synced(result.id)?;
+            }
+            crate::sync::tally_outcome(&mut tally, &result.outcome, marked);
+        }
+        Ok(tally)
+    }
+
+    /// Applies pulled events: each MDA decision moves the revision it was made on, once.
+    pub fn apply_events(&mut self, events: &[fieldkit_protocol::Event]) -> Result<crate::sync::PullTally> {
+        let mut tally = crate::sync::PullTally::default();
+        for event in events {
+            let fieldkit_protocol::Event::Review { application_id, .. } = event else {
+                tally.other_events += 1;
+                continue;
+            };
+            let application = {
+                let (store, _) = self.store_for(Action::RecordSyncOutcome)?;
+                store.application(*application_id).ok()
+            };
+            match application.as_ref().and_then(|a| crate::sync::applicable_decision(event, a)) {
+                Some(decision) => {
+                    self.apply_review(*application_id, crate::sync::review_outcome(decision))?;
+                    tally.decisions_applied += 1;
+                }
+                None => tally.decisions_skipped += 1,
+            }
+        }
+        Ok(tally)
+    }
+
     /// Called by the sync client once the server has durably acknowledged the application.
     pub fn mark_synced(&mut self, id: Uuid) -> Result<Application> {
         self.transition(id, Transition::MarkSynced, ApplicationChange::None, Action::RecordSyncOutcome)

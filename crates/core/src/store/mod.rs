@@ -553,6 +553,16 @@ impl Store {
         Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
     }
 
+    /// At most `limit` applications (optionally in one state), oldest first.
+    pub fn applications_page(&self, state: Option<ApplicationState>, limit: usize) -> Result<Vec<Application>> {
+        let mut statement = self.conn.prepare(&format!(
+            "{APPLICATION_COLUMNS} WHERE (?1 IS NULL OR state = ?1) ORDER BY created_at, id LIMIT ?2"
+        ))?;
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let rows = statement.query_map(params![state.map(ApplicationState::as_str), limit], application_from_row)?;
+        Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+    }
+
     pub fn count_by_state(&self) -> Result<Vec<(ApplicationState, u64)>> {
         let mut statement = self.conn.prepare("SELECT state, count(*) FROM applications GROUP BY state")?;
         let rows = statement.query_map([], |row| Ok((row.get::<_, String>(0)?, row.get::<_, i64>(1)?)))?;

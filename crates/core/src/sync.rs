@@ -1,0 +1,96 @@
+//! The laptop's side of sync, independent of the transport: turning the outbox into wire records,
+//! and applying what the server says back (acknowledgements and MDA decisions).
+//!
+//! Everything here is idempotent, so a lost response or a repeated pull is harmless: a record is
+//! marked synced only while it is still the same revision in the outbox, and a decision is applied
+//! only to the revision it was made on, once.
+
+use crate::application::{Application, ApplicationState, ReviewOutcome};
+use crate::citizen::Citizen;
+use fieldkit_protocol::{ApplicationRecord, Decision, Event, PushOutcome, RecordResult};
+use serde::Serialize;
+
+/// The wire record for one application: its answers and identity, and the citizen's details.
+pub fn record(application: &Application, citizen: &Citizen) -> ApplicationRecord {
+    let body = serde_json::json!({
+        "application": {
+            "id": application.id,
+            "reference": application.reference.as_str(),
+            "service_id": application.service_id,
+            "catalogue_version": application.catalogue_version,
+            "revision": application.revision,
+            "form": application.form,
+            "created_by": application.created_by,
+            "created_at": application.created_at.unix_timestamp(),
+        },
+        "citizen": citizen,
+    });
+    ApplicationRecord::new(
+        application.id,
+        application.revision,
+        application.catalogue_version,
+        application.service_id.clone(),
+        application.reference.as_str(),
+        body,
+    )
+}
+
+/// What one push's answers did on the laptop.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct PushTally {
+    /// Marked synced now.
+    pub synced: u32,
+    /// Acknowledged, but the laptop had already moved on (marked synced before, or edited since).
+    pub skipped: u32,
+    /// The server holds other content for this id and revision; left in the outbox for a person.
+    pub conflicts: u32,
+    /// Refused as malformed; left in the outbox for a person.
+    pub invalid: u32,
+}
+
+/// What one pull's events did on the laptop.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct PullTally {
+    pub decisions_applied: u32,
+    /// Decisions already applied, or for a revision the laptop no longer holds.
+    pub decisions_skipped: u32,
+    /// Events this part of the client does not handle (catalogue, revocation): for the caller.
+    pub other_events: u32,
+}
+
+/// The decision as the laptop's lifecycle knows it.
+pub fn review_outcome(decision: &Decision) -> ReviewOutcome {
+    match decision {
+        Decision::Accepted => ReviewOutcome::Accepted,
+        Decision::Rejected { reason } => ReviewOutcome::Rejected { reason: reason.clone() },
+        Decision::Queried { question } => ReviewOutcome::Queried { question: question.clone() },
+    }
+}
+
+/// Whether an acknowledgement for `result` may mark `application` synced now.
+pub(crate) fn acknowledges(result: &RecordResult, application: &Application) -> bool {
+    result.outcome.is_acknowledged()
+        && application.state == ApplicationState::Submitted
+        && application.revision == result.revision
+}
+
+pub(crate) fn tally_outcome(tally: &mut PushTally, outcome: &PushOutcome, marked: bool) {
+    match outcome {
+        PushOutcome::Stored | PushOutcome::AlreadyStored if marked => tally.synced += 1,
+        PushOutcome::Stored | PushOutcome::AlreadyStored => tally.skipped += 1,
+        PushOutcome::Conflict { .. } => tally.conflicts += 1,
+        PushOutcome::Invalid { .. } => tally.invalid += 1,
+    }
+}
+
+/// The decision in `event` if it applies to `application` as it stands.
+pub(crate) fn applicable_decision<'e>(event: &'e Event, application: &Application) -> Option<&'e Decision> {
+    match event {
+        Event::Review { revision, decision, .. }
+            if application.state == ApplicationState::Synced && application.revision == *revision =>
+        {
+            Some(decision)
+        }
+        _ => None,
+    }
+}

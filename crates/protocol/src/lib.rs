@@ -1,0 +1,250 @@
+//! The sync protocol between a Field Kit laptop and `huduma-sync`: wire types only, no I/O.
+//!
+//! Every request carries [`PROTOCOL_VERSION`]; a server answers versions in
+//! [`OLDEST_SUPPORTED`]`..=`[`PROTOCOL_VERSION`] and refuses others with
+//! [`ErrorCode::UnsupportedProtocol`], which the app shows as "update the Field Kit".
+//!
+//! Exactly-once delivery rests on two facts: every application record is identified by its UUIDv7
+//! and revision, and carries a hash of its content. The server stores a record once per
+//! (id, revision); the same record again is acknowledged as already stored; the same id and
+//! revision with a different hash is a conflict, reported and never overwritten.
+//!
+//! Architecture invariant: this crate knows nothing of HTTP, TLS, SQL or the file system.
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use uuid::Uuid;
+
+/// The version this build speaks.
+pub const PROTOCOL_VERSION: u32 = 1;
+/// The oldest version a server built from this crate still serves.
+pub const OLDEST_SUPPORTED: u32 = 1;
+
+/// Upper bound on records in one push; the client adapts its batch size below this.
+pub const MAX_BATCH_RECORDS: usize = 500;
+/// Upper bound on a request body after decompression.
+pub const MAX_BODY_BYTES: usize = 16 << 20;
+
+/// HTTP paths, relative to the server's base address.
+pub mod paths {
+    pub const HEALTH: &str = "/health";
+    pub const PUSH: &str = "/v1/push";
+    pub const PULL: &str = "/v1/pull";
+    pub const IMPORT_BUNDLE: &str = "/v1/import";
+}
+
+/// Whether a server built from this crate can serve `version`.
+pub fn is_supported(version: u32) -> bool {
+    (OLDEST_SUPPORTED..=PROTOCOL_VERSION).contains(&version)
+}
+
+/// One application as it leaves the laptop.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ApplicationRecord {
+    pub id: Uuid,
+    /// Bumped by the laptop on every change of the answers; a resubmission after a query is a new
+    /// revision of the same application.
+    pub revision: u32,
+    /// [`content_hash`] of `body`.
+    pub content_hash: String,
+    pub catalogue_version: u32,
+    pub service_id: String,
+    /// Human reference, e.g. `K7QM-000042-T`.
+    pub reference: String,
+    /// The application and the citizen details the MDA needs, as JSON.
+    pub body: serde_json::Value,
+}
+
+impl ApplicationRecord {
+    /// Builds a record, computing the hash of `body`.
+    pub fn new(
+        id: Uuid,
+        revision: u32,
+        catalogue_version: u32,
+        service_id: impl Into<String>,
+        reference: impl Into<String>,
+        body: serde_json::Value,
+    ) -> ApplicationRecord {
+        ApplicationRecord {
+            id,
+            revision,
+            content_hash: content_hash(&body),
+            catalogue_version,
+            service_id: service_id.into(),
+            reference: reference.into(),
+            body,
+        }
+    }
+
+    /// Whether `content_hash` matches `body` (a record damaged or edited in transit does not).
+    pub fn hash_matches(&self) -> bool {
+        content_hash(&self.body) == self.content_hash
+    }
+}
+
+/// SHA-256 of the body's canonical JSON (object keys sorted, no spaces), hex. `serde_json` keeps
+/// object keys sorted, so equal values always give equal text.
+pub fn content_hash(body: &serde_json::Value) -> String {
+    let text = serde_json::to_vec(body).unwrap_or_default();
+    hex::encode(Sha256::digest(&text))
+}
+
+/// `POST /v1/push`: a batch from the laptop's outbox.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PushRequest {
+    pub protocol: u32,
+    pub records: Vec<ApplicationRecord>,
+}
+
+/// The server's answer, one result per record, in request order. Sent only after the batch is
+/// durably committed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PushResponse {
+    pub protocol: u32,
+    pub results: Vec<RecordResult>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RecordResult {
+    pub id: Uuid,
+    pub revision: u32,
+    pub outcome: PushOutcome,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "outcome", rename_all = "snake_case")]
+pub enum PushOutcome {
+    /// Stored now.
+    Stored,
+    /// Stored by an earlier attempt (a retry); nothing changed.
+    AlreadyStored,
+    /// This id and revision is already stored with other content; the stored one is kept.
+    Conflict { stored_hash: String },
+    /// The record is malformed (hash mismatch, bad reference); not stored.
+    Invalid { reason: String },
+}
+
+impl PushOutcome {
+    /// Whether the laptop may mark the record synced.
+    pub fn is_acknowledged(&self) -> bool {
+        matches!(self, PushOutcome::Stored | PushOutcome::AlreadyStored)
+    }
+}
+
+/// `POST /v1/pull`: what has happened on the server since `cursor`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PullRequest {
+    pub protocol: u32,
+    /// The server-issued cursor from the last pull; 0 for the first.
+    pub cursor: u64,
+    pub limit: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PullResponse {
+    pub protocol: u32,
+    /// Where the next pull starts.
+    pub cursor: u64,
+    pub events: Vec<Event>,
+    /// More events wait beyond `cursor`.
+    pub more: bool,
+}
+
+/// Something the laptop must learn, in server order.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "event", rename_all = "snake_case")]
+pub enum Event {
+    /// An MDA's decision on one revision of an application.
+    Review { application_id: Uuid, revision: u32, decision: Decision },
+    /// A new catalogue version, as the TOML file's text.
+    Catalogue { version: u32, text: String },
+    /// This laptop's certificate was revoked: stop, and purge as the policy says.
+    Revoked,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "decision", rename_all = "snake_case")]
+pub enum Decision {
+    Accepted,
+    Rejected { reason: String },
+    Queried { question: String },
+}
+
+/// Every error response's body.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+#[error("{code:?}: {message}")]
+pub struct ErrorBody {
+    pub code: ErrorCode,
+    pub message: String,
+}
+
+/// Stable error codes; the app translates them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    UnsupportedProtocol,
+    MalformedRequest,
+    TooLarge,
+    UnknownDevice,
+    Revoked,
+    Unavailable,
+    Internal,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn the_hash_does_not_depend_on_key_order() {
+        let a: serde_json::Value = serde_json::from_str(r#"{"b":1,"a":{"y":2,"x":[1,2]}}"#).expect("json");
+        let b: serde_json::Value = serde_json::from_str(r#"{"a":{"x":[1,2],"y":2},"b":1}"#).expect("json");
+        assert_eq!(content_hash(&a), content_hash(&b));
+        assert_ne!(content_hash(&a), content_hash(&json!({"b": 2, "a": {"y": 2, "x": [1, 2]}})));
+    }
+
+    #[test]
+    fn a_record_detects_a_changed_body() {
+        let mut record =
+            ApplicationRecord::new(Uuid::now_v7(), 1, 1, "kra.pin-registration", "K7QM-000001-X", json!({"a": 1}));
+        assert!(record.hash_matches());
+        record.body = json!({"a": 2});
+        assert!(!record.hash_matches());
+    }
+
+    #[test]
+    fn the_wire_format_is_stable() {
+        let result =
+            RecordResult { id: Uuid::nil(), revision: 2, outcome: PushOutcome::Conflict { stored_hash: "ab".into() } };
+        assert_eq!(
+            serde_json::to_value(&result).expect("json"),
+            json!({ "id": "00000000-0000-0000-0000-000000000000", "revision": 2,
+                    "outcome": { "outcome": "conflict", "stored_hash": "ab" } })
+        );
+        let event = Event::Review {
+            application_id: Uuid::nil(),
+            revision: 1,
+            decision: Decision::Queried { question: "Which county?".into() },
+        };
+        let text = serde_json::to_string(&event).expect("json");
+        assert_eq!(serde_json::from_str::<Event>(&text).expect("back"), event);
+        assert!(text.contains(r#""event":"review""#) && text.contains(r#""decision":"queried""#));
+    }
+
+    #[test]
+    fn versions() {
+        assert!(is_supported(PROTOCOL_VERSION));
+        assert!(!is_supported(0));
+        assert!(!is_supported(PROTOCOL_VERSION + 1));
+    }
+
+    #[test]
+    fn unknown_fields_in_requests_are_refused() {
+        let text = r#"{"protocol":1,"records":[],"extra":true}"#;
+        assert!(serde_json::from_str::<PushRequest>(text).is_err());
+    }
+}

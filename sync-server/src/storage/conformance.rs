@@ -1,0 +1,98 @@
+//! The behaviour every storage backend must show, as one suite each backend's tests run against a
+//! fresh, empty store. A backend that passes can sit behind the server unchanged.
+
+use super::{Storage, StorageError};
+use fieldkit_protocol::{ApplicationRecord, Decision, Event, PushOutcome};
+use serde_json::json;
+use uuid::Uuid;
+
+fn record(n: u32, revision: u32) -> ApplicationRecord {
+    let id = Uuid::from_u128(0x0190_e000_0000_7000_8000_0000_0000_0000 + u128::from(n));
+    ApplicationRecord::new(
+        id,
+        revision,
+        1,
+        "kra.pin-registration",
+        format!("K7QM-{n:06}-X"),
+        json!({ "n": n, "revision": revision, "surname": "Ng'ang'a" }),
+    )
+}
+
+fn outcomes(results: &[fieldkit_protocol::RecordResult]) -> Vec<PushOutcome> {
+    results.iter().map(|r| r.outcome.clone()).collect()
+}
+
+/// Runs every check; panics with the first behaviour that differs.
+pub async fn run<S: Storage>(storage: &S) {
+    // A batch is stored once; sent again, it is acknowledged and not duplicated.
+    let batch: Vec<_> = (1..=3).map(|n| record(n, 1)).collect();
+    let first = storage.push("laptop-a", batch.clone()).await.expect("push");
+    assert_eq!(outcomes(&first), vec![PushOutcome::Stored; 3]);
+    let again = storage.push("laptop-a", batch.clone()).await.expect("push again");
+    assert_eq!(outcomes(&again), vec![PushOutcome::AlreadyStored; 3]);
+    assert_eq!(storage.count().await.expect("count"), 3);
+
+    // Results come back in request order, mixing new and old.
+    let mixed = vec![record(4, 1), record(1, 1)];
+    let results = storage.push("laptop-a", mixed).await.expect("mixed");
+    assert_eq!(outcomes(&results), [PushOutcome::Stored, PushOutcome::AlreadyStored]);
+    assert_eq!((results[0].id, results[1].id), (record(4, 1).id, record(1, 1).id));
+
+    // The same id and revision with other content is a conflict; the stored one is kept.
+    let mut changed = record(2, 1);
+    changed.body = json!({ "n": 2, "tampered": true });
+    changed.content_hash = fieldkit_protocol::content_hash(&changed.body);
+    let results = storage.push("laptop-a", vec![changed]).await.expect("conflict");
+    assert_eq!(outcomes(&results), [PushOutcome::Conflict { stored_hash: record(2, 1).content_hash }]);
+    let kept = storage.application(record(2, 1).id, 1).await.expect("read").expect("stored");
+    assert_eq!(kept.record, record(2, 1));
+
+    // A body that does not match its hash is refused, not stored.
+    let mut damaged = record(5, 1);
+    damaged.body = json!({ "n": 5, "damaged": true });
+    let results = storage.push("laptop-a", vec![damaged]).await.expect("invalid");
+    assert!(matches!(results[0].outcome, PushOutcome::Invalid { .. }));
+    assert_eq!(storage.application(record(5, 1).id, 1).await.expect("read"), None);
+
+    // A resubmission is a new revision of the same application.
+    let results = storage.push("laptop-a", vec![record(1, 2)]).await.expect("revision 2");
+    assert_eq!(outcomes(&results), [PushOutcome::Stored]);
+    assert_eq!(storage.count().await.expect("count"), 5);
+
+    // Decisions reach the laptop that sent the application, in order, by cursor.
+    let (events, more) = storage.pull("laptop-a", 0, 10).await.expect("pull");
+    assert!(events.is_empty() && !more);
+    storage.decide(record(1, 1).id, 1, Decision::Queried { question: "Which county?".into() }).await.expect("q");
+    storage.decide(record(3, 1).id, 1, Decision::Accepted).await.expect("accept");
+    storage.push("laptop-b", vec![record(9, 1)]).await.expect("other laptop");
+    storage.decide(record(9, 1).id, 1, Decision::Rejected { reason: "Duplicate".into() }).await.expect("reject");
+
+    let (events, more) = storage.pull("laptop-a", 0, 1).await.expect("pull 1");
+    assert!(more, "a second event waits");
+    assert_eq!(events.len(), 1);
+    assert_eq!(
+        events[0].event,
+        Event::Review {
+            application_id: record(1, 1).id,
+            revision: 1,
+            decision: Decision::Queried { question: "Which county?".into() }
+        }
+    );
+    let (rest, more) = storage.pull("laptop-a", events[0].seq, 10).await.expect("pull rest");
+    assert!(!more);
+    assert_eq!(rest.len(), 1);
+    assert!(rest[0].seq > events[0].seq);
+    assert!(matches!(rest[0].event, Event::Review { decision: Decision::Accepted, .. }));
+    let (after_all, _) = storage.pull("laptop-a", rest[0].seq, 10).await.expect("pull after");
+    assert!(after_all.is_empty(), "a cursor past the end sees nothing new");
+    let (other, _) = storage.pull("laptop-b", 0, 10).await.expect("pull b");
+    assert_eq!(other.len(), 1, "each laptop sees only its own decisions");
+
+    // One decision per revision; deciding what was never pushed is refused.
+    let again = storage.decide(record(3, 1).id, 1, Decision::Accepted).await;
+    assert!(matches!(again, Err(StorageError::AlreadyDecided(..))), "{again:?}");
+    let unknown = storage.decide(Uuid::nil(), 1, Decision::Accepted).await;
+    assert!(matches!(unknown, Err(StorageError::NotFound(..))), "{unknown:?}");
+    let decided = storage.application(record(3, 1).id, 1).await.expect("read").expect("stored");
+    assert_eq!((decided.decision, decided.device_id.as_str()), (Some(Decision::Accepted), "laptop-a"));
+}

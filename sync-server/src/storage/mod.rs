@@ -1,0 +1,76 @@
+//! Where the server keeps what laptops push and what MDAs decide: one trait, one implementation
+//! per database. Handlers depend on [`Storage`] only; the binary picks the backend from its
+//! configuration. Every backend must pass [`conformance`].
+//!
+//! Architecture invariant: a push is acknowledged only after its transaction committed durably,
+//! and a stored (id, revision) is never overwritten.
+
+pub mod conformance;
+pub mod sqlite;
+
+use fieldkit_protocol::{ApplicationRecord, Decision, Event, RecordResult};
+use std::future::Future;
+use uuid::Uuid;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StorageError {
+    #[error("database error: {0}")]
+    Database(String),
+    #[error("no application {0} revision {1}")]
+    NotFound(Uuid, u32),
+    #[error("application {0} revision {1} already has a decision")]
+    AlreadyDecided(Uuid, u32),
+    #[error("stored data is damaged: {0}")]
+    Corrupt(String),
+}
+
+/// One stored revision of an application, as the server keeps it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredApplication {
+    pub record: ApplicationRecord,
+    pub device_id: String,
+    pub decision: Option<Decision>,
+}
+
+/// An event for one device, at its position in that device's stream.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SequencedEvent {
+    pub seq: u64,
+    pub event: Event,
+}
+
+pub trait Storage: Send + Sync + 'static {
+    /// Stores a batch from `device_id` in one durable transaction and says, per record, what
+    /// happened. Records already stored with the same hash are acknowledged again, never
+    /// duplicated; the same id and revision with another hash is a conflict and changes nothing.
+    fn push(
+        &self,
+        device_id: &str,
+        records: Vec<ApplicationRecord>,
+    ) -> impl Future<Output = Result<Vec<RecordResult>, StorageError>> + Send;
+
+    /// Events for `device_id` after `cursor`, oldest first, at most `limit`; and whether more wait.
+    fn pull(
+        &self,
+        device_id: &str,
+        cursor: u64,
+        limit: u32,
+    ) -> impl Future<Output = Result<(Vec<SequencedEvent>, bool), StorageError>> + Send;
+
+    /// Records an MDA's decision on one revision and queues it for the laptop that sent it.
+    fn decide(
+        &self,
+        application_id: Uuid,
+        revision: u32,
+        decision: Decision,
+    ) -> impl Future<Output = Result<(), StorageError>> + Send;
+
+    fn application(
+        &self,
+        application_id: Uuid,
+        revision: u32,
+    ) -> impl Future<Output = Result<Option<StoredApplication>, StorageError>> + Send;
+
+    /// How many application revisions are stored.
+    fn count(&self) -> impl Future<Output = Result<u64, StorageError>> + Send;
+}

@@ -1,0 +1,249 @@
+//! The embedded backend: one SQLite file, WAL with `synchronous = FULL`. Calls run on tokio's
+//! blocking pool; one connection behind a mutex is plenty for an outreach-sized deployment and
+//! makes every push a serial, durable transaction.
+
+use super::{SequencedEvent, Storage, StorageError, StoredApplication};
+use fieldkit_protocol::{ApplicationRecord, Decision, Event, PushOutcome, RecordResult};
+use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+use uuid::Uuid;
+
+const SCHEMA: &str = r#"
+CREATE TABLE IF NOT EXISTS applications (
+    id                TEXT NOT NULL,
+    revision          INTEGER NOT NULL,
+    device_id         TEXT NOT NULL,
+    content_hash      TEXT NOT NULL,
+    catalogue_version INTEGER NOT NULL,
+    service_id        TEXT NOT NULL,
+    reference         TEXT NOT NULL,
+    body              TEXT NOT NULL,
+    received_at       TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
+    PRIMARY KEY (id, revision)
+) STRICT, WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS decisions (
+    application_id TEXT NOT NULL,
+    revision       INTEGER NOT NULL,
+    decision       TEXT NOT NULL,
+    decided_at     TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
+    PRIMARY KEY (application_id, revision)
+) STRICT, WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS events (
+    seq        INTEGER PRIMARY KEY AUTOINCREMENT,
+    device_id  TEXT NOT NULL,
+    payload    TEXT NOT NULL
+) STRICT;
+CREATE INDEX IF NOT EXISTS events_by_device ON events(device_id, seq);
+"#;
+
+#[derive(Clone)]
+pub struct SqliteStorage {
+    conn: Arc<Mutex<Connection>>,
+}
+
+fn db(e: impl std::fmt::Display) -> StorageError {
+    StorageError::Database(e.to_string())
+}
+
+impl SqliteStorage {
+    pub fn open(path: &Path) -> Result<SqliteStorage, StorageError> {
+        let conn = Connection::open(path).map_err(db)?;
+        conn.pragma_update(None, "journal_mode", "WAL").map_err(db)?;
+        conn.pragma_update(None, "synchronous", "FULL").map_err(db)?;
+        conn.busy_timeout(std::time::Duration::from_secs(10)).map_err(db)?;
+        conn.execute_batch(SCHEMA).map_err(db)?;
+        Ok(SqliteStorage { conn: Arc::new(Mutex::new(conn)) })
+    }
+
+    /// Runs `work` on the blocking pool with the connection.
+    async fn with<T: Send + 'static>(
+        &self,
+        work: impl FnOnce(&mut Connection) -> Result<T, StorageError> + Send + 'static,
+    ) -> Result<T, StorageError> {
+        let conn = Arc::clone(&self.conn);
+        tokio::task::spawn_blocking(move || {
+            let mut conn = conn.lock().map_err(|_| StorageError::Database("connection lock poisoned".into()))?;
+            work(&mut conn)
+        })
+        .await
+        .map_err(db)?
+    }
+}
+
+impl Storage for SqliteStorage {
+    async fn push(&self, device_id: &str, records: Vec<ApplicationRecord>) -> Result<Vec<RecordResult>, StorageError> {
+        let device_id = device_id.to_string();
+        self.with(move |conn| {
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(db)?;
+            let mut results = Vec::with_capacity(records.len());
+            for record in records {
+                let outcome = if !record.hash_matches() {
+                    PushOutcome::Invalid { reason: "content_hash does not match body".into() }
+                } else {
+                    let stored: Option<String> = tx
+                        .query_row(
+                            "SELECT content_hash FROM applications WHERE id = ?1 AND revision = ?2",
+                            params![record.id.to_string(), record.revision],
+                            |r| r.get(0),
+                        )
+                        .optional()
+                        .map_err(db)?;
+                    match stored {
+                        Some(hash) if hash == record.content_hash => PushOutcome::AlreadyStored,
+                        Some(hash) => PushOutcome::Conflict { stored_hash: hash },
+                        None => {
+                            let body = serde_json::to_string(&record.body).map_err(db)?;
+                            tx.execute(
+                                "INSERT INTO applications (id, revision, device_id, content_hash, catalogue_version, service_id, reference, body)
+                                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                                params![
+                                    record.id.to_string(),
+                                    record.revision,
+                                    device_id,
+                                    record.content_hash,
+                                    record.catalogue_version,
+                                    record.service_id,
+                                    record.reference,
+                                    body
+                                ],
+                            )
+                            .map_err(db)?;
+                            PushOutcome::Stored
+                        }
+                    }
+                };
+                results.push(RecordResult { id: record.id, revision: record.revision, outcome });
+            }
+            tx.commit().map_err(db)?;
+            Ok(results)
+        })
+        .await
+    }
+
+    async fn pull(
+        &self,
+        device_id: &str,
+        cursor: u64,
+        limit: u32,
+    ) -> Result<(Vec<SequencedEvent>, bool), StorageError> {
+        let device_id = device_id.to_string();
+        self.with(move |conn| {
+            let mut statement = conn
+                .prepare("SELECT seq, payload FROM events WHERE device_id = ?1 AND seq > ?2 ORDER BY seq LIMIT ?3")
+                .map_err(db)?;
+            let cursor = i64::try_from(cursor).unwrap_or(i64::MAX);
+            let rows = statement
+                .query_map(params![device_id, cursor, i64::from(limit) + 1], |r| {
+                    Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?))
+                })
+                .map_err(db)?;
+            let mut events = Vec::new();
+            for row in rows {
+                let (seq, payload) = row.map_err(db)?;
+                let event: Event = serde_json::from_str(&payload).map_err(|e| StorageError::Corrupt(e.to_string()))?;
+                events.push(SequencedEvent { seq: seq as u64, event });
+            }
+            let more = events.len() > limit as usize;
+            events.truncate(limit as usize);
+            Ok((events, more))
+        })
+        .await
+    }
+
+    async fn decide(&self, application_id: Uuid, revision: u32, decision: Decision) -> Result<(), StorageError> {
+        self.with(move |conn| {
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(db)?;
+            let device: Option<String> = tx
+                .query_row(
+                    "SELECT device_id FROM applications WHERE id = ?1 AND revision = ?2",
+                    params![application_id.to_string(), revision],
+                    |r| r.get(0),
+                )
+                .optional()
+                .map_err(db)?;
+            let device = device.ok_or(StorageError::NotFound(application_id, revision))?;
+            let decided: bool = tx
+                .query_row(
+                    "SELECT 1 FROM decisions WHERE application_id = ?1 AND revision = ?2",
+                    params![application_id.to_string(), revision],
+                    |_| Ok(()),
+                )
+                .optional()
+                .map_err(db)?
+                .is_some();
+            if decided {
+                return Err(StorageError::AlreadyDecided(application_id, revision));
+            }
+            let decision_text = serde_json::to_string(&decision).map_err(db)?;
+            tx.execute(
+                "INSERT INTO decisions (application_id, revision, decision) VALUES (?1, ?2, ?3)",
+                params![application_id.to_string(), revision, decision_text],
+            )
+            .map_err(db)?;
+            let event = Event::Review { application_id, revision, decision };
+            let payload = serde_json::to_string(&event).map_err(db)?;
+            tx.execute("INSERT INTO events (device_id, payload) VALUES (?1, ?2)", params![device, payload])
+                .map_err(db)?;
+            tx.commit().map_err(db)?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn application(
+        &self,
+        application_id: Uuid,
+        revision: u32,
+    ) -> Result<Option<StoredApplication>, StorageError> {
+        self.with(move |conn| {
+            let row = conn
+                .query_row(
+                    "SELECT a.device_id, a.content_hash, a.catalogue_version, a.service_id, a.reference, a.body, d.decision
+                     FROM applications a LEFT JOIN decisions d ON d.application_id = a.id AND d.revision = a.revision
+                     WHERE a.id = ?1 AND a.revision = ?2",
+                    params![application_id.to_string(), revision],
+                    |r| {
+                        Ok((
+                            r.get::<_, String>(0)?,
+                            r.get::<_, String>(1)?,
+                            r.get::<_, u32>(2)?,
+                            r.get::<_, String>(3)?,
+                            r.get::<_, String>(4)?,
+                            r.get::<_, String>(5)?,
+                            r.get::<_, Option<String>>(6)?,
+                        ))
+                    },
+                )
+                .optional()
+                .map_err(db)?;
+            let Some((device_id, content_hash, catalogue_version, service_id, reference, body, decision)) = row else {
+                return Ok(None);
+            };
+            let corrupt = |e: serde_json::Error| StorageError::Corrupt(e.to_string());
+            Ok(Some(StoredApplication {
+                record: ApplicationRecord {
+                    id: application_id,
+                    revision,
+                    content_hash,
+                    catalogue_version,
+                    service_id,
+                    reference,
+                    body: serde_json::from_str(&body).map_err(corrupt)?,
+                },
+                device_id,
+                decision: decision.map(|d| serde_json::from_str(&d)).transpose().map_err(corrupt)?,
+            }))
+        })
+        .await
+    }
+
+    async fn count(&self) -> Result<u64, StorageError> {
+        self.with(|conn| {
+            conn.query_row("SELECT count(*) FROM applications", [], |r| r.get::<_, i64>(0))
+                .map(|n| n as u64)
+                .map_err(db)
+        })
+        .await
+    }
+}

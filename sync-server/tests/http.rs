@@ -1,0 +1,141 @@
+//! The HTTP edge in process (no sockets): version checks, shapes, identity from the connection,
+//! and push/pull wired to storage. The TLS layer that sets the identity is tested end to end.
+
+use axum::Extension;
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use fieldkit_protocol::{
+    ApplicationRecord, Decision, ErrorBody, ErrorCode, Event, PROTOCOL_VERSION, PullResponse, PushOutcome,
+    PushResponse, paths,
+};
+use http_body_util::BodyExt;
+use huduma_sync::storage::Storage;
+use huduma_sync::storage::sqlite::SqliteStorage;
+use huduma_sync::{AuthenticatedDevice, app};
+use serde_json::{Value, json};
+use std::sync::Arc;
+use tower::ServiceExt;
+
+struct Server {
+    _dir: tempfile::TempDir,
+    storage: Arc<SqliteStorage>,
+}
+
+impl Server {
+    fn new() -> Server {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let storage = Arc::new(SqliteStorage::open(&dir.path().join("sync.db")).expect("open"));
+        Server { _dir: dir, storage }
+    }
+
+    /// Sends `body` to `path` as `device` (or as an unauthenticated connection).
+    async fn post(&self, device: Option<&str>, path: &str, body: &str) -> (StatusCode, Value) {
+        let mut router = app(Arc::clone(&self.storage));
+        if let Some(device) = device {
+            router = router.layer(Extension(AuthenticatedDevice(device.into())));
+        }
+        let request = Request::post(path)
+            .header("content-type", "application/json")
+            .body(Body::from(body.to_string()))
+            .expect("request");
+        let response = router.oneshot(request).await.expect("response");
+        let status = response.status();
+        let bytes = response.into_body().collect().await.expect("body").to_bytes();
+        (status, serde_json::from_slice(&bytes).unwrap_or(Value::Null))
+    }
+}
+
+fn record(n: u32) -> ApplicationRecord {
+    ApplicationRecord::new(
+        uuid::Uuid::now_v7(),
+        1,
+        1,
+        "sha.member-registration",
+        format!("K7QM-{n:06}-X"),
+        json!({ "n": n }),
+    )
+}
+
+fn push_body(records: &[ApplicationRecord]) -> String {
+    json!({ "protocol": PROTOCOL_VERSION, "records": records }).to_string()
+}
+
+fn error_code(body: &Value) -> ErrorCode {
+    serde_json::from_value::<ErrorBody>(body.clone()).expect("error body").code
+}
+
+#[tokio::test]
+async fn a_push_is_committed_and_acknowledged_per_record() {
+    let server = Server::new();
+    let records = [record(1), record(2)];
+    let (status, body) = server.post(Some("laptop-a"), paths::PUSH, &push_body(&records)).await;
+    assert_eq!(status, StatusCode::OK);
+    let response: PushResponse = serde_json::from_value(body).expect("push response");
+    assert!(response.results.iter().all(|r| r.outcome == PushOutcome::Stored));
+    let (_, again) = server.post(Some("laptop-a"), paths::PUSH, &push_body(&records)).await;
+    let again: PushResponse = serde_json::from_value(again).expect("push response");
+    assert!(again.results.iter().all(|r| r.outcome == PushOutcome::AlreadyStored));
+    assert_eq!(server.storage.count().await.expect("count"), 2);
+}
+
+#[tokio::test]
+async fn without_a_device_identity_nothing_is_served() {
+    let server = Server::new();
+    let (status, body) = server.post(None, paths::PUSH, &push_body(&[record(1)])).await;
+    assert_eq!((status, error_code(&body)), (StatusCode::UNAUTHORIZED, ErrorCode::UnknownDevice));
+    assert_eq!(server.storage.count().await.expect("count"), 0);
+}
+
+#[tokio::test]
+async fn an_unsupported_protocol_version_is_refused_clearly() {
+    let server = Server::new();
+    let body = json!({ "protocol": PROTOCOL_VERSION + 1, "records": [record(1)] }).to_string();
+    let (status, body) = server.post(Some("laptop-a"), paths::PUSH, &body).await;
+    assert_eq!((status, error_code(&body)), (StatusCode::BAD_REQUEST, ErrorCode::UnsupportedProtocol));
+    assert!(body["message"].as_str().expect("message").contains("this server speaks 1..=1"));
+    assert_eq!(server.storage.count().await.expect("count"), 0);
+}
+
+#[tokio::test]
+async fn malformed_and_oversized_requests_change_nothing() {
+    let server = Server::new();
+    for body in ["", "{", r#"{"protocol":1}"#, r#"{"protocol":1,"records":[],"x":1}"#] {
+        let (status, reply) = server.post(Some("laptop-a"), paths::PUSH, body).await;
+        assert_eq!((status, error_code(&reply)), (StatusCode::BAD_REQUEST, ErrorCode::MalformedRequest), "{body}");
+    }
+    let many: Vec<_> = (0..501).map(record).collect();
+    let (status, reply) = server.post(Some("laptop-a"), paths::PUSH, &push_body(&many)).await;
+    assert_eq!((status, error_code(&reply)), (StatusCode::PAYLOAD_TOO_LARGE, ErrorCode::TooLarge));
+    assert_eq!(server.storage.count().await.expect("count"), 0);
+}
+
+#[tokio::test]
+async fn decisions_are_pulled_by_cursor() {
+    let server = Server::new();
+    let records: Vec<_> = (1..=3).map(record).collect();
+    server.post(Some("laptop-a"), paths::PUSH, &push_body(&records)).await;
+    for r in &records {
+        server.storage.decide(r.id, 1, Decision::Accepted).await.expect("decide");
+    }
+    let pull = |cursor: u64| json!({ "protocol": PROTOCOL_VERSION, "cursor": cursor, "limit": 2 }).to_string();
+    let (status, body) = server.post(Some("laptop-a"), paths::PULL, &pull(0)).await;
+    assert_eq!(status, StatusCode::OK);
+    let first: PullResponse = serde_json::from_value(body).expect("pull");
+    assert_eq!((first.events.len(), first.more), (2, true));
+    let (_, body) = server.post(Some("laptop-a"), paths::PULL, &pull(first.cursor)).await;
+    let second: PullResponse = serde_json::from_value(body).expect("pull");
+    assert_eq!((second.events.len(), second.more), (1, false));
+    let seen: Vec<uuid::Uuid> = first
+        .events
+        .iter()
+        .chain(&second.events)
+        .map(|e| match e {
+            Event::Review { application_id, .. } => *application_id,
+            other => panic!("unexpected {other:?}"),
+        })
+        .collect();
+    assert_eq!(seen, records.iter().map(|r| r.id).collect::<Vec<_>>());
+    let (_, body) = server.post(Some("laptop-b"), paths::PULL, &pull(0)).await;
+    let other: PullResponse = serde_json::from_value(body).expect("pull");
+    assert!(other.events.is_empty(), "another laptop sees none of them");
+}

@@ -1,0 +1,141 @@
+//! A laptop profile syncing with the server's real HTTP routes and SQLite storage, in one process
+//! (the mutual-TLS transport comes next): exactly once through retries and lost responses, and MDA
+//! decisions coming back by pull.
+
+use axum::Extension;
+use axum::body::Body;
+use axum::http::Request;
+use fieldkit_core::catalogue::{Catalogue, sample};
+use fieldkit_core::{ApplicationState, NewApplication, NewCitizen, Session};
+use fieldkit_e2e::{OFFICER, PIN, provision};
+use fieldkit_protocol::{Decision, PROTOCOL_VERSION, PullResponse, PushResponse, paths};
+use http_body_util::BodyExt;
+use huduma_sync::storage::Storage;
+use huduma_sync::storage::sqlite::SqliteStorage;
+use huduma_sync::{AuthenticatedDevice, app};
+use std::sync::Arc;
+use tower::ServiceExt;
+
+const DEVICE: &str = "K7QM";
+const APPLICATIONS: u32 = 300;
+const BATCH: usize = 64;
+
+async fn post<T: serde::de::DeserializeOwned>(storage: &Arc<SqliteStorage>, path: &str, body: serde_json::Value) -> T {
+    let router = app(Arc::clone(storage)).layer(Extension(AuthenticatedDevice(DEVICE.into())));
+    let request = Request::post(path).body(Body::from(body.to_string())).expect("request");
+    let response = router.oneshot(request).await.expect("response");
+    assert!(response.status().is_success(), "{path}: {}", response.status());
+    let bytes = response.into_body().collect().await.expect("body").to_bytes();
+    serde_json::from_slice(&bytes).expect("json")
+}
+
+/// `count` citizens, each with one queued application from the catalogue's sample answers.
+fn capture(session: &mut Session, count: u32) {
+    let catalogue = Catalogue::built_in().expect("catalogue");
+    let services = ["sha.member-registration", "nssf.member-registration", "kra.pin-registration"];
+    for i in 0..count {
+        let citizen = session
+            .register_citizen(&NewCitizen {
+                id_number: Some((20_000_000 + i).to_string()),
+                surname: "Wekesa".into(),
+                given_names: "Nafula".into(),
+                date_of_birth: "1991-03-14".into(),
+                sex: "female".into(),
+                phone: Some("0722000111".into()),
+                county_code: Some("039".into()),
+                sub_county: None,
+                kra_pin: None,
+            })
+            .expect("register");
+        let service = catalogue.service(services[i as usize % services.len()]).expect("service");
+        let today = time::OffsetDateTime::now_utc().date();
+        let (mut form, _) = sample::answers(service, today);
+        for field in service.fields.iter().filter(|f| f.prefill.is_some()) {
+            form.remove(&field.id);
+        }
+        let new =
+            NewApplication { citizen_id: citizen.id, service_id: service.id.clone(), catalogue_version: None, form };
+        session.save_and_submit(&new).expect("save");
+    }
+}
+
+/// Pushes the whole outbox in batches; when `lose_first_response` is set the first answer is
+/// thrown away (as if the link dropped after the server committed) and the batch is sent again.
+async fn push_all(session: &mut Session, storage: &Arc<SqliteStorage>, lose_first_response: bool) -> u32 {
+    let mut lose = lose_first_response;
+    let mut pushes = 0;
+    loop {
+        let records = session.outbox_records(BATCH).expect("outbox");
+        if records.is_empty() {
+            return pushes;
+        }
+        let body = serde_json::json!({ "protocol": PROTOCOL_VERSION, "records": records });
+        let response: PushResponse = post(storage, paths::PUSH, body).await;
+        pushes += 1;
+        if std::mem::take(&mut lose) {
+            continue;
+        }
+        let tally = session.apply_push_results(&response.results).expect("apply");
+        assert_eq!(tally.conflicts + tally.invalid, 0, "{tally:?}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_outbox_arrives_exactly_once_and_decisions_come_back() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let profile = provision(&dir.path().join("laptop"));
+    let mut session = profile.sign_in(OFFICER, PIN).expect("sign in");
+    let storage = Arc::new(SqliteStorage::open(&dir.path().join("server.db")).expect("server store"));
+    capture(&mut session, APPLICATIONS);
+
+    let pushes = push_all(&mut session, &storage, true).await;
+    assert_eq!(pushes, APPLICATIONS.div_ceil(BATCH as u32) + 1, "one batch was sent twice");
+    assert_eq!(storage.count().await.expect("count"), u64::from(APPLICATIONS), "exactly once");
+    assert!(session.queue().expect("queue").is_empty());
+    assert_eq!(session.applications(Some(ApplicationState::Synced)).expect("synced").len(), APPLICATIONS as usize);
+
+    // Answers that arrive twice change nothing the second time.
+    let synced = session.applications(Some(ApplicationState::Synced)).expect("synced");
+    let replayed = fieldkit_protocol::RecordResult {
+        id: synced[0].id,
+        revision: synced[0].revision,
+        outcome: fieldkit_protocol::PushOutcome::AlreadyStored,
+    };
+    assert_eq!(session.apply_push_results(&[replayed]).expect("replay").skipped, 1);
+
+    // The MDAs decide three; the laptop pulls and applies them once.
+    let (accepted, queried, rejected) = (&synced[0], &synced[1], &synced[2]);
+    storage.decide(accepted.id, accepted.revision, Decision::Accepted).await.expect("accept");
+    storage
+        .decide(queried.id, queried.revision, Decision::Queried { question: "Confirm the phone number".into() })
+        .await
+        .expect("query");
+    storage
+        .decide(rejected.id, rejected.revision, Decision::Rejected { reason: "Duplicate".into() })
+        .await
+        .expect("reject");
+    let pull = serde_json::json!({ "protocol": PROTOCOL_VERSION, "cursor": 0, "limit": 100 });
+    let pulled: PullResponse = post(&storage, paths::PULL, pull.clone()).await;
+    assert_eq!(session.apply_events(&pulled.events).expect("apply").decisions_applied, 3);
+    let again: PullResponse = post(&storage, paths::PULL, pull).await;
+    assert_eq!(session.apply_events(&again.events).expect("apply again").decisions_skipped, 3, "idempotent");
+    let state = |s: &mut Session, id: uuid::Uuid| s.application(&id.to_string()).expect("app").state;
+    assert_eq!(state(&mut session, accepted.id), ApplicationState::Accepted);
+    assert_eq!(state(&mut session, rejected.id), ApplicationState::Rejected);
+    let reloaded = session.application(&queried.id.to_string()).expect("queried");
+    assert_eq!(reloaded.state, ApplicationState::Queried);
+    assert_eq!(reloaded.review_note.as_deref(), Some("Confirm the phone number"));
+
+    // Corrected and resubmitted, the queried application arrives as its next revision.
+    let mut form = reloaded.form.clone();
+    form.insert("phone".into(), "0733000222".into());
+    session.edit_application(queried.id, form).expect("correct");
+    let resubmitted = session.submit_application(queried.id).expect("resubmit");
+    assert!(resubmitted.revision > reloaded.revision);
+    push_all(&mut session, &storage, false).await;
+    assert_eq!(storage.count().await.expect("count"), u64::from(APPLICATIONS) + 1);
+    let next = storage.application(queried.id, resubmitted.revision).await.expect("read").expect("stored");
+    assert_eq!(next.record.body["application"]["form"]["phone"], "+254733000222");
+    let first = storage.application(queried.id, queried.revision).await.expect("read").expect("kept");
+    assert_eq!(first.decision, Some(Decision::Queried { question: "Confirm the phone number".into() }));
+}
