@@ -117,6 +117,17 @@ async fn the_outbox_arrives_exactly_once_and_decisions_come_back() {
     let pull = serde_json::json!({ "protocol": PROTOCOL_VERSION, "cursor": 0, "limit": 100 });
     let pulled: PullResponse = post(&storage, paths::PULL, pull.clone()).await;
     assert_eq!(session.apply_events(&pulled.events).expect("apply").decisions_applied, 3);
+    session.record_sync_attempt(Ok(pulled.cursor)).expect("record success");
+    // The cursor, and the last error, survive signing out and in again (a restart).
+    drop(session);
+    let mut session = profile.sign_in(OFFICER, PIN).expect("sign in again");
+    let state = session.sync_state().expect("sync state");
+    assert_eq!((state.pull_cursor, state.last_error.as_deref()), (pulled.cursor, None));
+    assert!(state.last_success_at.is_some());
+    let failed = session.record_sync_attempt(Err("server unreachable")).expect("record failure");
+    assert_eq!((failed.pull_cursor, failed.last_error.as_deref()), (pulled.cursor, Some("server unreachable")));
+    let stale = session.record_sync_attempt(Ok(0)).expect("stale cursor");
+    assert_eq!(stale.pull_cursor, pulled.cursor, "the cursor never moves back");
     let again: PullResponse = post(&storage, paths::PULL, pull).await;
     assert_eq!(session.apply_events(&again.events).expect("apply again").decisions_skipped, 3, "idempotent");
     let state = |s: &mut Session, id: uuid::Uuid| s.application(&id.to_string()).expect("app").state;

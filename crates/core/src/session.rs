@@ -630,6 +630,19 @@ impl Session {
         Ok(tally)
     }
 
+    /// What the laptop remembers about syncing (pull cursor, last success, last error).
+    pub fn sync_state(&mut self) -> Result<crate::store::SyncState> {
+        let (store, _) = self.store_for(Action::RecordSyncOutcome)?;
+        store.sync_state()
+    }
+
+    /// Records the end of a sync attempt: `Ok(cursor)` after a pull was applied, or the error to
+    /// show. Survives restarts.
+    pub fn record_sync_attempt(&mut self, outcome: std::result::Result<u64, &str>) -> Result<crate::store::SyncState> {
+        let (store, now) = self.store_for(Action::RecordSyncOutcome)?;
+        store.record_sync_attempt(now, outcome)
+    }
+
     /// Called by the sync client once the server has durably acknowledged the application.
     pub fn mark_synced(&mut self, id: Uuid) -> Result<Application> {
         self.transition(id, Transition::MarkSynced, ApplicationChange::None, Action::RecordSyncOutcome)

@@ -5,7 +5,7 @@ use fieldkit_core::crypto::DataKey;
 use fieldkit_core::{LaptopPrefix, Reference, Store};
 use rusqlite::Connection;
 
-const LATEST: i64 = 2;
+const LATEST: i64 = 3;
 
 /// The schema as SQLite records it, so two stores can be compared.
 fn schema(conn: &Connection) -> Vec<String> {
@@ -15,19 +15,24 @@ fn schema(conn: &Connection) -> Vec<String> {
     statement.query_map([], |r| r.get(0)).expect("query").map(|r| r.expect("row")).collect()
 }
 
-/// Rows a store of `version` could hold, written with that version's schema.
+/// Rows a store of `version` could hold. Columns are named, so the rows of version n also fit the
+/// later schemas a store at a later version is seeded with.
 fn seed(conn: &Connection, version: i64) {
     if version >= 1 {
         conn.execute_batch(
             "INSERT INTO device VALUES (1, '0190e000-0000-7000-8000-00000000000a', 'K7QM', 3, '2026-01-01T00:00:00Z');
              INSERT INTO officers VALUES ('CM001', 'Achieng Otieno', 'centre_manager', 'CM001', '2026-01-01T00:00:00Z', NULL);
-             INSERT INTO citizens VALUES ('0190e000-0000-7000-8000-000000000001', '22345678', 'Kamau', 'John', '1990-01-01',
-                                          'male', NULL, '022', 'CM001', '2026-01-01T00:00:00Z');",
+             INSERT INTO citizens (id, id_number, surname, given_names, date_of_birth, sex, phone, county_code,
+                                   registered_by, registered_at)
+                 VALUES ('0190e000-0000-7000-8000-000000000001', '22345678', 'Kamau', 'John', '1990-01-01',
+                         'male', NULL, '022', 'CM001', '2026-01-01T00:00:00Z');",
         )
         .expect("seed v1");
         let reference = Reference::new(&LaptopPrefix::parse("K7QM").expect("prefix"), 1).expect("reference");
         conn.execute(
-            "INSERT INTO applications VALUES ('0190e000-0000-7000-8000-0000000000a1', ?1,
+            "INSERT INTO applications (id, reference, citizen_id, service_id, catalogue_version, state, form,
+                                       review_note, revision, created_by, created_at, updated_at)
+             VALUES ('0190e000-0000-7000-8000-0000000000a1', ?1,
                  '0190e000-0000-7000-8000-000000000001', 'sha.member-registration', 1, 'synced', '{}', NULL, 1,
                  'CM001', '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z')",
             [reference.as_str()],
@@ -36,10 +41,15 @@ fn seed(conn: &Connection, version: i64) {
     }
     if version >= 2 {
         conn.execute_batch(
-            "INSERT INTO citizens VALUES ('0190e000-0000-7000-8000-000000000002', '32345678', 'Wanjiru', 'Mary', '1985-05-05',
-                                          'female', '+254712345678', '021', 'CM001', '2026-01-01T00:00:00Z', 'Kiharu', 'A012345678Z');",
+            "INSERT INTO citizens (id, id_number, surname, given_names, date_of_birth, sex, phone, county_code,
+                                   registered_by, registered_at, sub_county, kra_pin)
+                 VALUES ('0190e000-0000-7000-8000-000000000002', '32345678', 'Wanjiru', 'Mary', '1985-05-05',
+                         'female', '+254712345678', '021', 'CM001', '2026-01-01T00:00:00Z', 'Kiharu', 'A012345678Z');",
         )
         .expect("seed v2");
+    }
+    if version >= 3 {
+        conn.execute_batch("UPDATE sync_state SET pull_cursor = 42, last_error = 'link down';").expect("seed v3");
     }
 }
 
@@ -73,9 +83,16 @@ fn every_earlier_version_upgrades_to_the_latest_schema_keeping_its_rows() {
             let kamau = upgraded.citizen(uuid::Uuid::parse_str("0190e000-0000-7000-8000-000000000001").expect("uuid"));
             let kamau = kamau.expect("a citizen from before schema 2 still reads");
             assert_eq!((kamau.details.sub_county, kamau.details.kra_pin), (None, None));
+        }
+        if (1..2).contains(&from) {
+            // Stores from before migration 2 get the applicant's ID number from the citizen.
             let earlier =
                 upgraded.applications_by_id_number("sha.member-registration", "22345678", None).expect("query");
             assert_eq!(earlier.len(), 1, "the applicant's ID number was backfilled from the citizen");
+        }
+        if from < 3 {
+            let state = upgraded.sync_state().expect("sync state");
+            assert_eq!((state.pull_cursor, state.last_success_at), (0, None), "a store new to sync starts at 0");
         }
     }
 }

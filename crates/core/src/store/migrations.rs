@@ -90,6 +90,17 @@ pub(crate) const MIGRATIONS: &[&str] = &[
     CREATE INDEX applications_by_applicant ON applications(service_id, applicant_id_number)
         WHERE applicant_id_number IS NOT NULL;
     "#,
+    // 3: sync state that must survive restarts: where the next pull starts, and the last outcome.
+    r#"
+    CREATE TABLE sync_state (
+        singleton        INTEGER PRIMARY KEY CHECK (singleton = 1),
+        pull_cursor      INTEGER NOT NULL DEFAULT 0 CHECK (pull_cursor >= 0),
+        last_success_at  TEXT,
+        last_attempt_at  TEXT,
+        last_error       TEXT
+    ) STRICT;
+    INSERT INTO sync_state (singleton) VALUES (1);
+    "#,
 ];
 
 pub(crate) const LATEST: i64 = MIGRATIONS.len() as i64;

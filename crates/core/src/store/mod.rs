@@ -553,6 +553,47 @@ impl Store {
         Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
     }
 
+    /// The persisted sync state.
+    pub fn sync_state(&self) -> Result<SyncState> {
+        let row = self.conn.query_row(
+            "SELECT pull_cursor, last_success_at, last_attempt_at, last_error FROM sync_state",
+            [],
+            |r| Ok((r.get::<_, i64>(0)?, r.get::<_, Option<String>>(1)?, r.get::<_, Option<String>>(2)?, r.get(3)?)),
+        )?;
+        let (cursor, success, attempt, last_error) = row;
+        Ok(SyncState {
+            pull_cursor: u64::try_from(cursor).map_err(|_| conversion_error("pull cursor"))?,
+            last_success_at: success.as_deref().map(parse_time).transpose()?,
+            last_attempt_at: attempt.as_deref().map(parse_time).transpose()?,
+            last_error,
+        })
+    }
+
+    /// Records a sync attempt: its time, and either success (with the new pull cursor) or the
+    /// error the officer should see. The cursor only moves forward.
+    pub(crate) fn record_sync_attempt(
+        &mut self,
+        at: OffsetDateTime,
+        outcome: std::result::Result<u64, &str>,
+    ) -> Result<SyncState> {
+        let at = format_time(at)?;
+        match outcome {
+            Ok(cursor) => {
+                let cursor = i64::try_from(cursor).map_err(|_| CoreError::invalid("cursor", Reason::TimestampRange))?;
+                self.conn.execute(
+                    "UPDATE sync_state SET pull_cursor = max(pull_cursor, ?1), last_success_at = ?2,
+                                           last_attempt_at = ?2, last_error = NULL",
+                    params![cursor, at],
+                )?;
+            }
+            Err(message) => {
+                self.conn
+                    .execute("UPDATE sync_state SET last_attempt_at = ?1, last_error = ?2", params![at, message])?;
+            }
+        }
+        self.sync_state()
+    }
+
     /// At most `limit` applications (optionally in one state), oldest first.
     pub fn applications_page(&self, state: Option<ApplicationState>, limit: usize) -> Result<Vec<Application>> {
         let mut statement = self.conn.prepare(&format!(
@@ -617,6 +658,19 @@ pub(crate) struct CheckedRecord {
     pub form: serde_json::Map<String, serde_json::Value>,
     pub catalogue_version: u32,
     pub applicant_id_number: Option<String>,
+}
+
+/// What the laptop remembers about syncing, across restarts.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct SyncState {
+    /// Where the next pull starts (server-issued).
+    pub pull_cursor: u64,
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub last_success_at: Option<OffsetDateTime>,
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub last_attempt_at: Option<OffsetDateTime>,
+    /// The last attempt's error, in plain words, when it failed.
+    pub last_error: Option<String>,
 }
 
 /// An earlier application that may be the same request again (for duplicate warnings).
