@@ -12,8 +12,9 @@ export FIELDKIT_ROOT
 export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$HOME/.cache/fieldkit-target}
 
 # System packages: a C toolchain for SQLCipher, and libcrypto (libssl-dev) which SQLCipher
-# encrypts with.
-FIELDKIT_APT_PACKAGES=(build-essential pkg-config libssl-dev)
+# encrypts with; PostgreSQL and postgresql-common's pg_virtualenv, which the tests use to run a
+# throwaway cluster for the sync server's production backend.
+FIELDKIT_APT_PACKAGES=(build-essential pkg-config libssl-dev postgresql postgresql-common)
 
 say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
 

@@ -1,62 +1,33 @@
 //! A laptop profile syncing with the server's real HTTP routes and SQLite storage, in one process
-//! (the mutual-TLS transport comes next): exactly once through retries and lost responses, and MDA
+//! without sockets (tests/sync_tls.rs does the same over real mutual TLS): exactly once through retries and lost responses, and MDA
 //! decisions coming back by pull.
 
 use axum::Extension;
 use axum::body::Body;
 use axum::http::Request;
-use fieldkit_core::catalogue::{Catalogue, sample};
-use fieldkit_core::{ApplicationState, NewApplication, NewCitizen, Session};
-use fieldkit_e2e::{OFFICER, PIN, provision};
+use fieldkit_core::{ApplicationState, Session};
+use fieldkit_e2e::{OFFICER, PIN, capture, provision};
 use fieldkit_protocol::{Decision, PROTOCOL_VERSION, PullResponse, PushResponse, paths};
 use http_body_util::BodyExt;
 use huduma_sync::storage::Storage;
 use huduma_sync::storage::sqlite::SqliteStorage;
-use huduma_sync::{AuthenticatedDevice, app};
+use huduma_sync::{ClientCertificate, app};
 use std::sync::Arc;
 use tower::ServiceExt;
 
 const DEVICE: &str = "K7QM";
+/// Stands for the fingerprint of the laptop's client certificate.
+const CERTIFICATE: &str = "0000000000000000000000000000000000000000000000000000000000004b37";
 const APPLICATIONS: u32 = 300;
 const BATCH: usize = 64;
 
 async fn post<T: serde::de::DeserializeOwned>(storage: &Arc<SqliteStorage>, path: &str, body: serde_json::Value) -> T {
-    let router = app(Arc::clone(storage)).layer(Extension(AuthenticatedDevice(DEVICE.into())));
+    let router = app(Arc::clone(storage)).layer(Extension(ClientCertificate(CERTIFICATE.into())));
     let request = Request::post(path).body(Body::from(body.to_string())).expect("request");
     let response = router.oneshot(request).await.expect("response");
     assert!(response.status().is_success(), "{path}: {}", response.status());
     let bytes = response.into_body().collect().await.expect("body").to_bytes();
     serde_json::from_slice(&bytes).expect("json")
-}
-
-/// `count` citizens, each with one queued application from the catalogue's sample answers.
-fn capture(session: &mut Session, count: u32) {
-    let catalogue = Catalogue::built_in().expect("catalogue");
-    let services = ["sha.member-registration", "nssf.member-registration", "kra.pin-registration"];
-    for i in 0..count {
-        let citizen = session
-            .register_citizen(&NewCitizen {
-                id_number: Some((20_000_000 + i).to_string()),
-                surname: "Wekesa".into(),
-                given_names: "Nafula".into(),
-                date_of_birth: "1991-03-14".into(),
-                sex: "female".into(),
-                phone: Some("0722000111".into()),
-                county_code: Some("039".into()),
-                sub_county: None,
-                kra_pin: None,
-            })
-            .expect("register");
-        let service = catalogue.service(services[i as usize % services.len()]).expect("service");
-        let today = time::OffsetDateTime::now_utc().date();
-        let (mut form, _) = sample::answers(service, today);
-        for field in service.fields.iter().filter(|f| f.prefill.is_some()) {
-            form.remove(&field.id);
-        }
-        let new =
-            NewApplication { citizen_id: citizen.id, service_id: service.id.clone(), catalogue_version: None, form };
-        session.save_and_submit(&new).expect("save");
-    }
 }
 
 /// Pushes the whole outbox in batches; when `lose_first_response` is set the first answer is
@@ -86,7 +57,8 @@ async fn the_outbox_arrives_exactly_once_and_decisions_come_back() {
     let profile = provision(&dir.path().join("laptop"));
     let mut session = profile.sign_in(OFFICER, PIN).expect("sign in");
     let storage = Arc::new(SqliteStorage::open(&dir.path().join("server.db")).expect("server store"));
-    capture(&mut session, APPLICATIONS);
+    storage.enrol_device(DEVICE, CERTIFICATE).await.expect("enrol");
+    capture(&mut session, 20_000_000, APPLICATIONS);
 
     let pushes = push_all(&mut session, &storage, true).await;
     assert_eq!(pushes, APPLICATIONS.div_ceil(BATCH as u32) + 1, "one batch was sent twice");

@@ -2,15 +2,21 @@
 //!
 //! The HTTP edge ([`app`]) only translates: it checks the protocol version and the request's
 //! shape, takes the device's identity from the connection (never from a header: the TLS layer
-//! puts an [`AuthenticatedDevice`] on each request), and delegates to a [`storage::Storage`].
+//! puts the client certificate's fingerprint, [`ClientCertificate`], on each request and the
+//! device registry maps it to an [`AuthenticatedDevice`]), and delegates to a [`storage::Storage`].
 
+pub mod config;
+pub mod pki;
+pub mod serve;
 pub mod storage;
+pub mod tls;
 
-use axum::extract::{DefaultBodyLimit, State};
-use axum::http::StatusCode;
+use axum::extract::{DefaultBodyLimit, FromRequestParts, State};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use axum::{Extension, Json, Router};
+use axum::{Json, Router};
 use fieldkit_protocol::{
     ErrorBody, ErrorCode, MAX_BATCH_RECORDS, MAX_BODY_BYTES, PROTOCOL_VERSION, PullRequest, PullResponse, PushRequest,
     PushResponse, is_supported, paths,
@@ -21,10 +27,41 @@ use storage::{Storage, StorageError};
 /// Largest `limit` a pull may ask for.
 pub const MAX_PULL_EVENTS: u32 = 1000;
 
-/// The device a request came from, as proven by its client certificate. Inserted by the TLS
-/// acceptor for every request on a connection; absent means "not authenticated".
+/// Bodies at least this large are gzip'd on the way back when the laptop accepts it.
+const COMPRESS_FROM_BYTES: usize = 1024;
+
+/// The SHA-256 fingerprint (lower-case hex) of the client certificate the TLS handshake
+/// verified against the deployment CA. Inserted by [`serve`] on every request of a connection;
+/// absent means the request did not come over mutual TLS.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClientCertificate(pub String);
+
+/// The enrolled, unrevoked device a request came from. Extracting it looks the connection's
+/// certificate up in the device registry on every request, so a revocation takes effect at once,
+/// on every server node.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AuthenticatedDevice(pub String);
+
+impl<S: Storage> FromRequestParts<Arc<S>> for AuthenticatedDevice {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, storage: &Arc<S>) -> Result<Self, Self::Rejection> {
+        let Some(ClientCertificate(fingerprint)) = parts.extensions.get::<ClientCertificate>().cloned() else {
+            return Err(ApiError::new(StatusCode::UNAUTHORIZED, ErrorCode::UnknownDevice, "no device certificate"));
+        };
+        match storage.device_by_fingerprint(&fingerprint).await? {
+            None => {
+                tracing::warn!(%fingerprint, "certificate from our CA but not enrolled");
+                Err(ApiError::new(StatusCode::UNAUTHORIZED, ErrorCode::UnknownDevice, "this device is not enrolled"))
+            }
+            Some(device) if device.revoked_at.is_some() => {
+                tracing::warn!(device = %device.id, "revoked device refused");
+                Err(ApiError::new(StatusCode::FORBIDDEN, ErrorCode::Revoked, "this device has been revoked"))
+            }
+            Some(device) => Ok(AuthenticatedDevice(device.id)),
+        }
+    }
+}
 
 /// An error as the laptop receives it: a status and an [`ErrorBody`] with a stable code.
 #[derive(Debug)]
@@ -67,12 +104,6 @@ async fn health() -> Json<serde_json::Value> {
     Json(serde_json::json!({ "status": "ok", "protocol": PROTOCOL_VERSION }))
 }
 
-fn device(device: Option<Extension<AuthenticatedDevice>>) -> Result<String, ApiError> {
-    device
-        .map(|Extension(AuthenticatedDevice(id))| id)
-        .ok_or_else(|| ApiError::new(StatusCode::UNAUTHORIZED, ErrorCode::UnknownDevice, "no device certificate"))
-}
-
 fn check_version(protocol: u32) -> Result<(), ApiError> {
     if is_supported(protocol) {
         return Ok(());
@@ -88,18 +119,56 @@ fn check_version(protocol: u32) -> Result<(), ApiError> {
 }
 
 /// Parses JSON ourselves so malformed bodies get the protocol's error shape, not axum's text.
-fn parse<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
+/// A gzip'd body is inflated first, never beyond [`MAX_BODY_BYTES`] (a small compressed body
+/// must not become a memory bomb).
+fn parse<T: serde::de::DeserializeOwned>(headers: &HeaderMap, body: &[u8]) -> Result<T, ApiError> {
+    let inflated;
+    let body = match headers.get(header::CONTENT_ENCODING).map(HeaderValue::as_bytes) {
+        None | Some(b"identity") => body,
+        Some(b"gzip") => {
+            inflated = fieldkit_protocol::gzip::inflate(body, MAX_BODY_BYTES).map_err(|e| {
+                ApiError::new(StatusCode::BAD_REQUEST, ErrorCode::MalformedRequest, format!("bad gzip body: {e}"))
+            })?;
+            &inflated
+        }
+        Some(other) => {
+            return Err(ApiError::new(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                ErrorCode::MalformedRequest,
+                format!("content encoding {} is not supported; use gzip", String::from_utf8_lossy(other)),
+            ));
+        }
+    };
     serde_json::from_slice(body)
         .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, ErrorCode::MalformedRequest, e.to_string()))
 }
 
+/// JSON, gzip'd when the laptop accepts it and it is worth it.
+fn reply<T: serde::Serialize>(headers: &HeaderMap, value: &T) -> Result<Response, ApiError> {
+    let json = serde_json::to_vec(value)
+        .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, ErrorCode::Internal, e.to_string()))?;
+    let accepts_gzip = headers
+        .get(header::ACCEPT_ENCODING)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(',').any(|e| e.trim().starts_with("gzip")));
+    let mut response = if accepts_gzip && json.len() >= COMPRESS_FROM_BYTES {
+        let mut response = fieldkit_protocol::gzip::deflate(&json).into_response();
+        response.headers_mut().insert(header::CONTENT_ENCODING, HeaderValue::from_static("gzip"));
+        response
+    } else {
+        json.into_response()
+    };
+    response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    Ok(response)
+}
+
 async fn push<S: Storage>(
     State(storage): State<Arc<S>>,
-    device_ext: Option<Extension<AuthenticatedDevice>>,
+    AuthenticatedDevice(device): AuthenticatedDevice,
+    headers: HeaderMap,
     body: axum::body::Bytes,
-) -> Result<Json<PushResponse>, ApiError> {
-    let device = device(device_ext)?;
-    let request: PushRequest = parse(&body)?;
+) -> Result<Response, ApiError> {
+    let request: PushRequest = parse(&headers, &body)?;
     check_version(request.protocol)?;
     if request.records.len() > MAX_BATCH_RECORDS {
         return Err(ApiError::new(
@@ -110,25 +179,26 @@ async fn push<S: Storage>(
     }
     let count = request.records.len();
     let results = storage.push(&device, request.records).await?;
-    tracing::info!(device = %device, records = count, "push committed");
-    Ok(Json(PushResponse { protocol: PROTOCOL_VERSION, results }))
+    tracing::info!(device = %device, records = count, bytes = body.len(), "push committed");
+    reply(&headers, &PushResponse { protocol: PROTOCOL_VERSION, results })
 }
 
 async fn pull<S: Storage>(
     State(storage): State<Arc<S>>,
-    device_ext: Option<Extension<AuthenticatedDevice>>,
+    AuthenticatedDevice(device): AuthenticatedDevice,
+    headers: HeaderMap,
     body: axum::body::Bytes,
-) -> Result<Json<PullResponse>, ApiError> {
-    let device = device(device_ext)?;
-    let request: PullRequest = parse(&body)?;
+) -> Result<Response, ApiError> {
+    let request: PullRequest = parse(&headers, &body)?;
     check_version(request.protocol)?;
     let limit = request.limit.clamp(1, MAX_PULL_EVENTS);
     let (events, more) = storage.pull(&device, request.cursor, limit).await?;
     let cursor = events.last().map(|e| e.seq).unwrap_or(request.cursor);
-    Ok(Json(PullResponse {
+    let response = PullResponse {
         protocol: PROTOCOL_VERSION,
         cursor,
         events: events.into_iter().map(|e| e.event).collect(),
         more,
-    }))
+    };
+    reply(&headers, &response)
 }

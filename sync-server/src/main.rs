@@ -1,18 +1,215 @@
-//! `huduma-sync` binary. Serving over mutual TLS, device enrolment and configuration arrive with
-//! the rest of issue 4; until then the binary only reports its protocol version, so that nothing
-//! can run it as a plain-HTTP server by mistake.
+//! `huduma-sync`: serve laptops over mutual TLS, and manage the deployment's CA and devices.
 
+use clap::{Parser, Subcommand};
+use fieldkit_protocol::Enrolment;
+use huduma_sync::config::{Config, StorageConfig};
+use huduma_sync::storage::Storage;
+use huduma_sync::storage::sqlite::SqliteStorage;
+use huduma_sync::{pki, serve, tls};
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::Arc;
+
+#[derive(Parser)]
+#[command(name = "huduma-sync", version, about = "The server Huduma Mashinani Field Kit laptops sync with")]
+struct Cli {
+    /// Configuration file (TOML). Without one, defaults and HUDUMA_SYNC_* variables apply.
+    #[arg(long, short, env = "HUDUMA_SYNC_CONFIG")]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve laptops over mutual TLS until SIGINT or SIGTERM.
+    Serve,
+    /// The deployment's certificate authority.
+    #[command(subcommand)]
+    Ca(CaCommand),
+    /// Issue (or replace) the server's certificate for the names laptops dial.
+    ServerCert {
+        /// DNS name or IP address; repeat for several.
+        #[arg(long = "host", required = true)]
+        hosts: Vec<String>,
+    },
+    /// Enrolled laptops.
+    #[command(subcommand)]
+    Device(DeviceCommand),
+}
+
+#[derive(Subcommand)]
+enum CaCommand {
+    /// Create the CA in the PKI directory (refuses to replace one).
+    Init {
+        #[arg(long, default_value = "Huduma Mashinani Field Kit CA")]
+        name: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum DeviceCommand {
+    /// Issue a laptop's certificate, register it, and write its enrolment file.
+    Enrol {
+        /// The laptop's 4-character id, which prefixes its application references (e.g. K7QM).
+        #[arg(long)]
+        id: String,
+        /// Where the laptop will reach this server, e.g. https://sync.huduma.example:8443.
+        #[arg(long)]
+        server_url: String,
+        /// The enrolment file to write (it holds the laptop's private key: mode 0600).
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// List enrolled laptops.
+    List,
+    /// Revoke a laptop: every request it makes is refused from now on.
+    Revoke {
+        #[arg(long)]
+        id: String,
+    },
+}
+
+type Failure = Box<dyn std::error::Error>;
 
 fn main() -> ExitCode {
-    match std::env::args().nth(1).as_deref() {
-        Some("--version") | Some("version") => {
-            println!("huduma-sync {} (protocol {})", env!("CARGO_PKG_VERSION"), fieldkit_protocol::PROTOCOL_VERSION);
-            ExitCode::SUCCESS
-        }
-        _ => {
-            eprintln!("huduma-sync: serving is not available in this build yet (mutual TLS is required; see issue 4)");
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("huduma-sync: {e}");
             ExitCode::FAILURE
         }
     }
+}
+
+fn run(cli: Cli) -> Result<(), Failure> {
+    let config = Config::load(cli.config.as_deref(), |name| std::env::var(name).ok())?;
+    tracing_subscriber::fmt().with_env_filter(tracing_subscriber::EnvFilter::try_new(&config.log)?).init();
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    match cli.command {
+        Command::Ca(CaCommand::Init { name }) => {
+            let fingerprint = pki::init_ca(&config.pki_dir, &name)?;
+            println!("CA created in {} (SHA-256 {fingerprint})", config.pki_dir.display());
+            Ok(())
+        }
+        Command::ServerCert { hosts } => {
+            let fingerprint = pki::issue_server_cert(&config.pki_dir, &hosts)?;
+            println!("server certificate for {} issued (SHA-256 {fingerprint})", hosts.join(", "));
+            Ok(())
+        }
+        command => runtime.block_on(with_storage(&config, command)),
+    }
+}
+
+/// Opens the configured backend and runs `command` against it.
+async fn with_storage(config: &Config, command: Command) -> Result<(), Failure> {
+    match &config.storage {
+        StorageConfig::Sqlite { path } => on_storage(config, Arc::new(SqliteStorage::open(path)?), command).await,
+        StorageConfig::Postgres { url } => {
+            let storage = huduma_sync::storage::postgres::PostgresStorage::connect(url).await?;
+            on_storage(config, Arc::new(storage), command).await
+        }
+    }
+}
+
+async fn on_storage<S: Storage>(config: &Config, storage: Arc<S>, command: Command) -> Result<(), Failure> {
+    match command {
+        Command::Serve => {
+            let tls = tls::server_config(&config.pki_dir)?;
+            let listener = tokio::net::TcpListener::bind(config.listen).await?;
+            let address = listener.local_addr()?;
+            tracing::info!(%address, protocol = fieldkit_protocol::PROTOCOL_VERSION, "serving laptops over mutual TLS 1.3");
+            // A stable line for supervisors and tests (the log format may change).
+            println!("listening on {address}");
+            serve::serve(listener, tls, storage, shutdown_signal()).await?;
+            Ok(())
+        }
+        Command::Device(DeviceCommand::Enrol { id, server_url, out }) => {
+            enrol(config, &*storage, &id, &server_url, &out).await
+        }
+        Command::Device(DeviceCommand::List) => {
+            println!("{:<6} {:<22} {:<22} fingerprint", "id", "enrolled", "revoked");
+            for device in storage.devices().await? {
+                println!(
+                    "{:<6} {:<22} {:<22} {}",
+                    device.id,
+                    device.enrolled_at,
+                    device.revoked_at.as_deref().unwrap_or("-"),
+                    device.fingerprint
+                );
+            }
+            Ok(())
+        }
+        Command::Device(DeviceCommand::Revoke { id }) => {
+            let device = storage.revoke_device(&id).await?;
+            println!("{} revoked at {}", device.id, device.revoked_at.as_deref().unwrap_or("?"));
+            Ok(())
+        }
+        Command::Ca(_) | Command::ServerCert { .. } => Err("not a storage command".into()),
+    }
+}
+
+async fn enrol<S: Storage>(
+    config: &Config,
+    storage: &S,
+    id: &str,
+    server_url: &str,
+    out: &Path,
+) -> Result<(), Failure> {
+    if !server_url.starts_with("https://") {
+        return Err(format!("--server-url {server_url}: laptops only sync over https://").into());
+    }
+    if out.exists() {
+        return Err(format!("{} already exists; refusing to overwrite an enrolment file", out.display()).into());
+    }
+    let credentials = pki::issue_device_cert(&config.pki_dir, id)?;
+    let enrolment = Enrolment {
+        device_id: credentials.device_id.clone(),
+        server_url: server_url.to_string(),
+        ca_pem: pki::ca_pem(&config.pki_dir)?,
+        cert_pem: credentials.cert_pem,
+        key_pem: credentials.key_pem,
+    };
+    let text = toml::to_string(&enrolment)?;
+    // Registered first: a file without a registration would be refused anyway, while a
+    // registration without a file can simply be revoked.
+    storage.enrol_device(id, &credentials.fingerprint).await?;
+    write_secret(out, &text)?;
+    println!("{id} enrolled (certificate SHA-256 {}); enrolment file {}", credentials.fingerprint, out.display());
+    Ok(())
+}
+
+fn write_secret(path: &Path, text: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let mut file = options.open(path)?;
+    file.write_all(text.as_bytes())?;
+    file.sync_all()
+}
+
+async fn shutdown_signal() {
+    let interrupt = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut terminate = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(signal) => signal,
+            Err(_) => {
+                let _ = interrupt.await;
+                return;
+            }
+        };
+        tokio::select! {
+            _ = interrupt => {}
+            _ = terminate.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = interrupt.await;
 }

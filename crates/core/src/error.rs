@@ -209,6 +209,27 @@ pub enum CoreError {
     KeyringCorrupt { path: String, message: String },
     #[error("cryptography failure: {0}")]
     Crypto(&'static str),
+
+    // --- sync ------------------------------------------------------------------------------------
+    #[error("this laptop is not enrolled for sync")]
+    NotEnrolled,
+    #[error("the enrolment file was refused: {0}")]
+    EnrolmentInvalid(String),
+    /// No link, DNS failure, connection refused or cut, timeout: try again later.
+    #[error("the sync server cannot be reached: {0}")]
+    SyncUnreachable(String),
+    /// The peer is not our server: its certificate is not from the deployment CA.
+    #[error("the sync server's certificate is not trusted: {0}")]
+    ServerNotTrusted(String),
+    #[error("the sync server does not know this laptop")]
+    DeviceUnknown,
+    #[error("this laptop has been revoked by the sync server")]
+    DeviceRevoked,
+    #[error("the sync server does not serve this version of the Field Kit: {0}")]
+    ProtocolUnsupported(String),
+    /// Any other refusal, with the server's stable code.
+    #[error("the sync server refused the request ({code}): {message}")]
+    SyncRefused { code: String, message: String },
 }
 
 impl CoreError {
@@ -242,6 +263,14 @@ impl CoreError {
             CoreError::Io { .. } => "io",
             CoreError::KeyringCorrupt { .. } => "keyring_corrupt",
             CoreError::Crypto(_) => "crypto",
+            CoreError::NotEnrolled => "not_enrolled",
+            CoreError::EnrolmentInvalid(_) => "enrolment_invalid",
+            CoreError::SyncUnreachable(_) => "sync_unreachable",
+            CoreError::ServerNotTrusted(_) => "server_not_trusted",
+            CoreError::DeviceUnknown => "device_unknown",
+            CoreError::DeviceRevoked => "device_revoked",
+            CoreError::ProtocolUnsupported(_) => "protocol_unsupported",
+            CoreError::SyncRefused { .. } => "sync_refused",
         }
     }
 
@@ -310,6 +339,12 @@ impl CoreError {
             CoreError::Io { path, source } => vec![("path", path.clone()), ("detail", source.to_string())],
             CoreError::KeyringCorrupt { path, message } => vec![("path", path.clone()), ("detail", message.clone())],
             CoreError::Crypto(detail) => vec![("detail", detail.to_string())],
+            CoreError::EnrolmentInvalid(detail)
+            | CoreError::SyncUnreachable(detail)
+            | CoreError::ServerNotTrusted(detail)
+            | CoreError::ProtocolUnsupported(detail) => vec![("detail", detail.clone())],
+            CoreError::SyncRefused { code, message } => vec![("code", code.clone()), ("detail", message.clone())],
+            CoreError::NotEnrolled | CoreError::DeviceUnknown | CoreError::DeviceRevoked => Vec::new(),
             CoreError::WrongPin
             | CoreError::SessionLocked
             | CoreError::CannotRemoveSelf

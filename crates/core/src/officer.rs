@@ -43,6 +43,8 @@ impl Role {
             VerifyAudit => matches!(self, CentreManager | IctOfficer),
             // Sync outcomes arrive on behalf of the MDA while any officer is signed in.
             RecordSyncOutcome => true,
+            // Provisioning installs the laptop's private key: the ICT officer's job alone.
+            EnrolDevice => matches!(self, IctOfficer),
         }
     }
 
@@ -64,6 +66,7 @@ pub enum Action {
     ManageOfficers,
     VerifyAudit,
     RecordSyncOutcome,
+    EnrolDevice,
 }
 
 impl Action {
@@ -74,6 +77,7 @@ impl Action {
             Action::ManageOfficers => "manage officers",
             Action::VerifyAudit => "verify the audit log",
             Action::RecordSyncOutcome => "record sync outcomes",
+            Action::EnrolDevice => "enrol this laptop for sync",
         }
     }
 }

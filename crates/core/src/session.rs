@@ -643,6 +643,31 @@ impl Session {
         store.record_sync_attempt(now, outcome)
     }
 
+    /// Installs the laptop's enrolment for sync (ICT officer only). The file is checked whole
+    /// before anything is stored: its device id must be this laptop's reference prefix, its
+    /// server https, its certificates and key usable together.
+    pub fn enrol(&mut self, enrolment: &fieldkit_protocol::Enrolment) -> Result<()> {
+        crate::sync::client::tls_config(enrolment)?;
+        let by = self.officer.number.clone();
+        let (store, now) = self.store_for(Action::EnrolDevice)?;
+        let prefix = store.laptop_prefix()?;
+        if enrolment.device_id != prefix.as_str() {
+            return Err(CoreError::EnrolmentInvalid(format!(
+                "it is for device {}, but this laptop is {}",
+                enrolment.device_id,
+                prefix.as_str()
+            )));
+        }
+        store.set_enrolment(enrolment, &by, now)
+    }
+
+    /// A client for the server this laptop is enrolled with.
+    pub fn sync_client(&mut self) -> Result<crate::sync::SyncClient> {
+        let (store, _) = self.store_for(Action::RecordSyncOutcome)?;
+        let enrolment = store.enrolment()?.ok_or(CoreError::NotEnrolled)?;
+        crate::sync::SyncClient::new(&enrolment)
+    }
+
     /// Called by the sync client once the server has durably acknowledged the application.
     pub fn mark_synced(&mut self, id: Uuid) -> Result<Application> {
         self.transition(id, Transition::MarkSynced, ApplicationChange::None, Action::RecordSyncOutcome)

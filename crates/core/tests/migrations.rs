@@ -5,7 +5,7 @@ use fieldkit_core::crypto::DataKey;
 use fieldkit_core::{LaptopPrefix, Reference, Store};
 use rusqlite::Connection;
 
-const LATEST: i64 = 3;
+const LATEST: i64 = 4;
 
 /// The schema as SQLite records it, so two stores can be compared.
 fn schema(conn: &Connection) -> Vec<String> {
@@ -50,6 +50,13 @@ fn seed(conn: &Connection, version: i64) {
     }
     if version >= 3 {
         conn.execute_batch("UPDATE sync_state SET pull_cursor = 42, last_error = 'link down';").expect("seed v3");
+    }
+    if version >= 4 {
+        conn.execute_batch(
+            "INSERT INTO enrolment (singleton, device_id, server_url, ca_pem, cert_pem, key_pem, enrolled_by, enrolled_at)
+                 VALUES (1, 'K7QM', 'https://sync.huduma.example:8443', 'ca', 'cert', 'key', 'ICT01', '2026-01-01T00:00:00Z');",
+        )
+        .expect("seed v4");
     }
 }
 

@@ -9,7 +9,10 @@
 //! (id, revision); the same record again is acknowledged as already stored; the same id and
 //! revision with a different hash is a conflict, reported and never overwritten.
 //!
-//! Architecture invariant: this crate knows nothing of HTTP, TLS, SQL or the file system.
+//! Architecture invariant: this crate knows nothing of HTTP, TLS, SQL or the file system (gzip
+//! works on byte slices).
+
+pub mod gzip;
 
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -31,6 +34,32 @@ pub mod paths {
     pub const PUSH: &str = "/v1/push";
     pub const PULL: &str = "/v1/pull";
     pub const IMPORT_BUNDLE: &str = "/v1/import";
+}
+
+/// What enrolment hands a laptop: its id, where to sync, the deployment CA to pin, and its own
+/// client certificate and private key (PEM). Written by `huduma-sync device enrol` to a file
+/// that travels to the laptop once (on the provisioning USB stick) and is then kept only inside
+/// the laptop's encrypted store.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Enrolment {
+    pub device_id: String,
+    /// `https://host:port`; never plain HTTP.
+    pub server_url: String,
+    pub ca_pem: String,
+    pub cert_pem: String,
+    pub key_pem: String,
+}
+
+/// Crockford base-32 characters a device id is made of (no I, L, O, U).
+const DEVICE_ID_ALPHABET: &[u8] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+/// Length of a device id, which is also the laptop's prefix in every application reference.
+pub const DEVICE_ID_LEN: usize = 4;
+
+/// Whether `id` is a well-formed device id: exactly [`DEVICE_ID_LEN`] upper-case Crockford
+/// base-32 characters, as in the reference `K7QM-000042-T`.
+pub fn is_valid_device_id(id: &str) -> bool {
+    id.len() == DEVICE_ID_LEN && id.bytes().all(|b| DEVICE_ID_ALPHABET.contains(&b))
 }
 
 /// Whether a server built from this crate can serve `version`.
@@ -233,6 +262,14 @@ mod tests {
         let text = serde_json::to_string(&event).expect("json");
         assert_eq!(serde_json::from_str::<Event>(&text).expect("back"), event);
         assert!(text.contains(r#""event":"review""#) && text.contains(r#""decision":"queried""#));
+    }
+
+    #[test]
+    fn device_ids_are_laptop_prefixes() {
+        assert!(is_valid_device_id("K7QM"));
+        for bad in ["k7qm", "K7Q", "K7QMX", "K7QI", "K7-M", ""] {
+            assert!(!is_valid_device_id(bad), "{bad}");
+        }
     }
 
     #[test]

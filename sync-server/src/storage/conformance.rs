@@ -95,4 +95,37 @@ pub async fn run<S: Storage>(storage: &S) {
     assert!(matches!(unknown, Err(StorageError::NotFound(..))), "{unknown:?}");
     let decided = storage.application(record(3, 1).id, 1).await.expect("read").expect("stored");
     assert_eq!((decided.decision, decided.device_id.as_str()), (Some(Decision::Accepted), "laptop-a"));
+
+    devices(storage).await;
+}
+
+/// The device registry: one certificate per id, ids never reused, revocation sticks.
+async fn devices<S: Storage>(storage: &S) {
+    const FP_A: &str = "aa00000000000000000000000000000000000000000000000000000000000001";
+    const FP_B: &str = "bb00000000000000000000000000000000000000000000000000000000000002";
+    assert_eq!(storage.device_by_fingerprint(FP_A).await.expect("lookup"), None);
+    let a = storage.enrol_device("K7QM", FP_A).await.expect("enrol");
+    assert_eq!((a.id.as_str(), a.fingerprint.as_str(), a.revoked_at.as_deref()), ("K7QM", FP_A, None));
+    assert!(a.enrolled_at.ends_with('Z'), "{}", a.enrolled_at);
+    assert_eq!(storage.device_by_fingerprint(FP_A).await.expect("lookup"), Some(a.clone()));
+
+    let same_id = storage.enrol_device("K7QM", FP_B).await;
+    assert!(matches!(same_id, Err(StorageError::DeviceExists(_))), "{same_id:?}");
+    let same_cert = storage.enrol_device("P2ZX", FP_A).await;
+    assert!(matches!(same_cert, Err(StorageError::DeviceExists(_))), "{same_cert:?}");
+    storage.enrol_device("P2ZX", FP_B).await.expect("second device");
+
+    let revoked = storage.revoke_device("K7QM").await.expect("revoke");
+    let when = revoked.revoked_at.clone().expect("revoked_at set");
+    let again = storage.revoke_device("K7QM").await.expect("revoke again");
+    assert_eq!(again.revoked_at.as_deref(), Some(when.as_str()), "the first revocation time is kept");
+    let looked_up = storage.device_by_fingerprint(FP_A).await.expect("lookup").expect("still listed");
+    assert!(looked_up.revoked_at.is_some());
+    let unknown = storage.revoke_device("NOPE").await;
+    assert!(matches!(unknown, Err(StorageError::UnknownDevice(_))), "{unknown:?}");
+    let reuse = storage.enrol_device("K7QM", "cc00000000000000000000000000000000000000000000000000000000000003").await;
+    assert!(matches!(reuse, Err(StorageError::DeviceExists(_))), "a revoked id is not reused: {reuse:?}");
+
+    let listed: Vec<_> = storage.devices().await.expect("list").into_iter().map(|d| d.id).collect();
+    assert_eq!(listed, ["K7QM", "P2ZX"]);
 }

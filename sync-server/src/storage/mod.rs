@@ -6,6 +6,7 @@
 //! and a stored (id, revision) is never overwritten.
 
 pub mod conformance;
+pub mod postgres;
 pub mod sqlite;
 
 use fieldkit_protocol::{ApplicationRecord, Decision, Event, RecordResult};
@@ -22,6 +23,23 @@ pub enum StorageError {
     AlreadyDecided(Uuid, u32),
     #[error("stored data is damaged: {0}")]
     Corrupt(String),
+    #[error("a device with id {0} is already enrolled")]
+    DeviceExists(String),
+    #[error("no device with id {0}")]
+    UnknownDevice(String),
+}
+
+/// A laptop enrolled in the deployment: its id, bound to one client certificate by the
+/// certificate's SHA-256 fingerprint.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Device {
+    pub id: String,
+    /// Lower-case hex SHA-256 of the client certificate's DER.
+    pub fingerprint: String,
+    /// RFC 3339, UTC.
+    pub enrolled_at: String,
+    /// RFC 3339, UTC; once set, every request from this device is refused.
+    pub revoked_at: Option<String>,
 }
 
 /// One stored revision of an application, as the server keeps it.
@@ -73,4 +91,24 @@ pub trait Storage: Send + Sync + 'static {
 
     /// How many application revisions are stored.
     fn count(&self) -> impl Future<Output = Result<u64, StorageError>> + Send;
+
+    /// Registers a laptop's certificate. Ids are never reused, even after revocation, so that
+    /// everything a device ever sent stays attributable to one certificate history.
+    fn enrol_device(
+        &self,
+        device_id: &str,
+        fingerprint: &str,
+    ) -> impl Future<Output = Result<Device, StorageError>> + Send;
+
+    /// The device holding the certificate with this fingerprint, revoked or not.
+    fn device_by_fingerprint(
+        &self,
+        fingerprint: &str,
+    ) -> impl Future<Output = Result<Option<Device>, StorageError>> + Send;
+
+    /// Marks a device revoked (idempotent: revoking twice keeps the first time).
+    fn revoke_device(&self, device_id: &str) -> impl Future<Output = Result<Device, StorageError>> + Send;
+
+    /// Every enrolled device, oldest first.
+    fn devices(&self) -> impl Future<Output = Result<Vec<Device>, StorageError>> + Send;
 }

@@ -2,7 +2,7 @@
 //! blocking pool; one connection behind a mutex is plenty for an outreach-sized deployment and
 //! makes every push a serial, durable transaction.
 
-use super::{SequencedEvent, Storage, StorageError, StoredApplication};
+use super::{Device, SequencedEvent, Storage, StorageError, StoredApplication};
 use fieldkit_protocol::{ApplicationRecord, Decision, Event, PushOutcome, RecordResult};
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 use std::path::Path;
@@ -35,7 +35,25 @@ CREATE TABLE IF NOT EXISTS events (
     payload    TEXT NOT NULL
 ) STRICT;
 CREATE INDEX IF NOT EXISTS events_by_device ON events(device_id, seq);
+CREATE TABLE IF NOT EXISTS devices (
+    id          TEXT PRIMARY KEY,
+    fingerprint TEXT NOT NULL UNIQUE,
+    enrolled_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now')),
+    revoked_at  TEXT
+) STRICT;
 "#;
+
+const DEVICE_COLUMNS: &str = "id, fingerprint, enrolled_at, revoked_at";
+
+fn device_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Device> {
+    Ok(Device { id: r.get(0)?, fingerprint: r.get(1)?, enrolled_at: r.get(2)?, revoked_at: r.get(3)? })
+}
+
+fn device_by(conn: &Connection, column: &str, value: &str) -> Result<Option<Device>, StorageError> {
+    conn.query_row(&format!("SELECT {DEVICE_COLUMNS} FROM devices WHERE {column} = ?1"), [value], device_row)
+        .optional()
+        .map_err(db)
+}
 
 #[derive(Clone)]
 pub struct SqliteStorage {
@@ -243,6 +261,50 @@ impl Storage for SqliteStorage {
             conn.query_row("SELECT count(*) FROM applications", [], |r| r.get::<_, i64>(0))
                 .map(|n| n as u64)
                 .map_err(db)
+        })
+        .await
+    }
+
+    async fn enrol_device(&self, device_id: &str, fingerprint: &str) -> Result<Device, StorageError> {
+        let (device_id, fingerprint) = (device_id.to_string(), fingerprint.to_string());
+        self.with(move |conn| {
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(db)?;
+            if device_by(&tx, "id", &device_id)?.is_some() || device_by(&tx, "fingerprint", &fingerprint)?.is_some() {
+                return Err(StorageError::DeviceExists(device_id));
+            }
+            tx.execute("INSERT INTO devices (id, fingerprint) VALUES (?1, ?2)", params![device_id, fingerprint])
+                .map_err(db)?;
+            let device = device_by(&tx, "id", &device_id)?.ok_or(StorageError::UnknownDevice(device_id))?;
+            tx.commit().map_err(db)?;
+            Ok(device)
+        })
+        .await
+    }
+
+    async fn device_by_fingerprint(&self, fingerprint: &str) -> Result<Option<Device>, StorageError> {
+        let fingerprint = fingerprint.to_string();
+        self.with(move |conn| device_by(conn, "fingerprint", &fingerprint)).await
+    }
+
+    async fn revoke_device(&self, device_id: &str) -> Result<Device, StorageError> {
+        let device_id = device_id.to_string();
+        self.with(move |conn| {
+            conn.execute(
+                "UPDATE devices SET revoked_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now') WHERE id = ?1 AND revoked_at IS NULL",
+                [&device_id],
+            )
+            .map_err(db)?;
+            device_by(conn, "id", &device_id)?.ok_or(StorageError::UnknownDevice(device_id))
+        })
+        .await
+    }
+
+    async fn devices(&self) -> Result<Vec<Device>, StorageError> {
+        self.with(|conn| {
+            let mut statement =
+                conn.prepare(&format!("SELECT {DEVICE_COLUMNS} FROM devices ORDER BY enrolled_at, id")).map_err(db)?;
+            let rows = statement.query_map([], device_row).map_err(db)?;
+            rows.collect::<Result<Vec<_>, _>>().map_err(db)
         })
         .await
     }

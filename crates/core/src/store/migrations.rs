@@ -101,6 +101,20 @@ pub(crate) const MIGRATIONS: &[&str] = &[
     ) STRICT;
     INSERT INTO sync_state (singleton) VALUES (1);
     "#,
+    // 4: the laptop's enrolment for sync: its device id, the server, the pinned deployment CA,
+    // and its own client certificate and private key. Kept only here, inside the encrypted store.
+    r#"
+    CREATE TABLE enrolment (
+        singleton    INTEGER PRIMARY KEY CHECK (singleton = 1),
+        device_id    TEXT NOT NULL,
+        server_url   TEXT NOT NULL CHECK (server_url LIKE 'https://%'),
+        ca_pem       TEXT NOT NULL,
+        cert_pem     TEXT NOT NULL,
+        key_pem      TEXT NOT NULL,
+        enrolled_by  TEXT NOT NULL,
+        enrolled_at  TEXT NOT NULL
+    ) STRICT;
+    "#,
 ];
 
 pub(crate) const LATEST: i64 = MIGRATIONS.len() as i64;

@@ -594,6 +594,62 @@ impl Store {
         self.sync_state()
     }
 
+    /// The laptop's enrolment for sync, if it has one.
+    pub fn enrolment(&self) -> Result<Option<fieldkit_protocol::Enrolment>> {
+        Ok(self
+            .conn
+            .query_row("SELECT device_id, server_url, ca_pem, cert_pem, key_pem FROM enrolment", [], |r| {
+                Ok(fieldkit_protocol::Enrolment {
+                    device_id: r.get(0)?,
+                    server_url: r.get(1)?,
+                    ca_pem: r.get(2)?,
+                    cert_pem: r.get(3)?,
+                    key_pem: r.get(4)?,
+                })
+            })
+            .optional()?)
+    }
+
+    /// Stores (or replaces, on re-enrolment) the laptop's enrolment, audited. The caller has
+    /// checked it; the private key never leaves the encrypted store again.
+    pub(crate) fn set_enrolment(
+        &mut self,
+        enrolment: &fieldkit_protocol::Enrolment,
+        by: &OfficerNumber,
+        now: OffsetDateTime,
+    ) -> Result<()> {
+        let at = format_time(now)?;
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        tx.execute(
+            "INSERT OR REPLACE INTO enrolment (singleton, device_id, server_url, ca_pem, cert_pem, key_pem, enrolled_by, enrolled_at)
+             VALUES (1, ?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            params![
+                enrolment.device_id,
+                enrolment.server_url,
+                enrolment.ca_pem,
+                enrolment.cert_pem,
+                enrolment.key_pem,
+                by.as_str(),
+                at
+            ],
+        )?;
+        let certificate = fieldkit_protocol::content_hash(&serde_json::Value::String(enrolment.cert_pem.clone()));
+        audit::append(
+            &tx,
+            Change {
+                at: &at,
+                officer: by.as_str(),
+                action: "device.enrolled",
+                entity: "device",
+                entity_id: &enrolment.device_id,
+                before_hash: None,
+                after_hash: Some(certificate),
+            },
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+
     /// At most `limit` applications (optionally in one state), oldest first.
     pub fn applications_page(&self, state: Option<ApplicationState>, limit: usize) -> Result<Vec<Application>> {
         let mut statement = self.conn.prepare(&format!(

@@ -5,6 +5,12 @@
 //! marked synced only while it is still the same revision in the outbox, and a decision is applied
 //! only to the revision it was made on, once.
 
+pub mod client;
+pub mod engine;
+
+pub use client::{SyncClient, WireBytes};
+pub use engine::{Backoff, BatchSizer, Progress, SyncReport, Triggers, run_scheduler, sync_once};
+
 use crate::application::{Application, ApplicationState, ReviewOutcome};
 use crate::citizen::Citizen;
 use fieldkit_protocol::{ApplicationRecord, Decision, Event, PushOutcome, RecordResult};

@@ -1,0 +1,410 @@
+//! One sync run, and when to run the next.
+//!
+//! A run pushes the outbox in batches, oldest first, marking each acknowledged record synced as
+//! its batch's answer arrives, so an interrupted run resumes where it stopped and never resends
+//! what was acknowledged; then it pulls events from the persisted cursor. Batch size adapts to
+//! the link ([`BatchSizer`]); failed runs back off exponentially with full jitter ([`Backoff`]);
+//! [`run_scheduler`] waits for the next timer, a link coming up, or an officer pressing "sync
+//! now", and never spins.
+
+use super::client::{SyncClient, WireBytes};
+use super::{PullTally, PushTally};
+use crate::error::Result;
+use crate::session::Session;
+use serde::Serialize;
+use std::future::Future;
+use std::time::Duration;
+use tokio::sync::Notify;
+
+/// Events asked for per pull.
+const PULL_PAGE: u32 = 200;
+
+/// Where a run is, for the app's progress bar.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Progress {
+    /// Applications acknowledged by the server so far in this run.
+    pub records_sent: u64,
+    /// Applications that were waiting when the run started (new ones may join).
+    pub records_waiting: u64,
+    pub bytes_sent: u64,
+    pub bytes_received: u64,
+    pub events_received: u64,
+    /// The batch size the next push will use.
+    pub batch_size: usize,
+}
+
+/// What a run did.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct SyncReport {
+    pub pushed: PushTally,
+    pub pulled: PullTally,
+    pub batches: u32,
+    pub bytes_sent: u64,
+    pub bytes_received: u64,
+    pub cursor: u64,
+}
+
+/// Adapts the number of records per push to the link: doubles after a batch that went quickly,
+/// halves after one that was slow or failed. Multiplicative both ways, because link quality in
+/// the field changes by orders of magnitude (fibre at the county office, 2G in the valley).
+#[derive(Debug, Clone)]
+pub struct BatchSizer {
+    size: usize,
+    min: usize,
+    max: usize,
+    /// A batch should take about this long; longer risks a timeout and a costly resend.
+    target: Duration,
+}
+
+impl Default for BatchSizer {
+    fn default() -> Self {
+        BatchSizer::new(1, fieldkit_protocol::MAX_BATCH_RECORDS, Duration::from_secs(10))
+    }
+}
+
+impl BatchSizer {
+    /// Starts small (16, or `max` if smaller): the first batch on an unknown link should be cheap
+    /// to lose.
+    pub fn new(min: usize, max: usize, target: Duration) -> BatchSizer {
+        let min = min.max(1);
+        let max = max.max(min);
+        BatchSizer { size: 16.clamp(min, max), min, max, target }
+    }
+
+    pub fn size(&self) -> usize {
+        self.size
+    }
+
+    pub fn succeeded(&mut self, took: Duration) {
+        if took < self.target / 4 {
+            self.size = (self.size * 2).min(self.max);
+        } else if took > self.target {
+            self.size = (self.size / 2).max(self.min);
+        }
+    }
+
+    pub fn failed(&mut self) {
+        self.size = (self.size / 2).max(self.min);
+    }
+}
+
+/// Exponential backoff with full jitter: the n-th consecutive failure waits a uniformly random
+/// time in [0, min(max, base * 2^n)], so a hundred laptops that lost the link together do not
+/// all return at the same second.
+#[derive(Debug, Clone)]
+pub struct Backoff {
+    base: Duration,
+    max: Duration,
+    failures: u32,
+}
+
+impl Default for Backoff {
+    fn default() -> Self {
+        Backoff::new(Duration::from_secs(5), Duration::from_secs(15 * 60))
+    }
+}
+
+impl Backoff {
+    pub fn new(base: Duration, max: Duration) -> Backoff {
+        Backoff { base, max, failures: 0 }
+    }
+
+    pub fn failures(&self) -> u32 {
+        self.failures
+    }
+
+    /// The wait after one more failure; `unit` is a uniform random number in [0, 1).
+    pub fn next_delay(&mut self, unit: f64) -> Duration {
+        let ceiling = self.base.saturating_mul(1u32 << self.failures.min(20)).min(self.max);
+        self.failures = self.failures.saturating_add(1);
+        ceiling.mul_f64(unit.clamp(0.0, 1.0))
+    }
+
+    pub fn reset(&mut self) {
+        self.failures = 0;
+    }
+}
+
+/// A uniform random number in [0, 1) from the OS.
+pub fn random_unit() -> f64 {
+    let mut bytes = [0u8; 8];
+    if getrandom::fill(&mut bytes).is_err() {
+        return 0.5;
+    }
+    (u64::from_le_bytes(bytes) >> 11) as f64 / (1u64 << 53) as f64
+}
+
+/// Pushes the whole outbox, then pulls every waiting event. Records the outcome in the sync
+/// state either way.
+pub async fn sync_once(
+    session: &mut Session,
+    client: &SyncClient,
+    sizer: &mut BatchSizer,
+    progress: &mut dyn FnMut(&Progress),
+) -> Result<SyncReport> {
+    let outcome = run(session, client, sizer, progress).await;
+    match &outcome {
+        Ok(report) => {
+            session.record_sync_attempt(Ok(report.cursor))?;
+        }
+        Err(e) => {
+            session.record_sync_attempt(Err(&e.to_string()))?;
+        }
+    }
+    outcome
+}
+
+async fn run(
+    session: &mut Session,
+    client: &SyncClient,
+    sizer: &mut BatchSizer,
+    progress: &mut dyn FnMut(&Progress),
+) -> Result<SyncReport> {
+    let mut report = SyncReport::default();
+    let waiting = session
+        .counts_by_state()?
+        .into_iter()
+        .find(|(state, _)| *state == crate::ApplicationState::Submitted)
+        .map_or(0, |(_, n)| n);
+    let mut state = Progress { records_waiting: waiting, batch_size: sizer.size(), ..Progress::default() };
+    progress(&state);
+    let count = |report: &mut SyncReport, state: &mut Progress, wire: WireBytes| {
+        report.bytes_sent += wire.sent;
+        report.bytes_received += wire.received;
+        state.bytes_sent += wire.sent;
+        state.bytes_received += wire.received;
+    };
+
+    loop {
+        let records = session.outbox_records(sizer.size())?;
+        if records.is_empty() {
+            break;
+        }
+        let started = std::time::Instant::now();
+        let (response, wire) = match client.push(records).await {
+            Ok(answer) => answer,
+            Err(e) => {
+                sizer.failed();
+                return Err(e);
+            }
+        };
+        sizer.succeeded(started.elapsed());
+        count(&mut report, &mut state, wire);
+        report.batches += 1;
+        let tally = session.apply_push_results(&response.results)?;
+        state.records_sent += u64::from(tally.synced);
+        state.batch_size = sizer.size();
+        let stuck = tally.conflicts + tally.invalid;
+        merge_push(&mut report.pushed, &tally);
+        progress(&state);
+        if tally.synced == 0 && stuck > 0 && stuck as usize == response.results.len() {
+            // Every record in the batch needs a person; the outbox head would repeat forever.
+            break;
+        }
+    }
+
+    let mut cursor = session.sync_state()?.pull_cursor;
+    loop {
+        let (page, wire) = client.pull(cursor, PULL_PAGE).await?;
+        count(&mut report, &mut state, wire);
+        let tally = session.apply_events(&page.events)?;
+        report.pulled.decisions_applied += tally.decisions_applied;
+        report.pulled.decisions_skipped += tally.decisions_skipped;
+        report.pulled.other_events += tally.other_events;
+        state.events_received += page.events.len() as u64;
+        progress(&state);
+        if page.cursor > cursor {
+            cursor = page.cursor;
+            // Persist as we go: a cut link mid-pull does not repeat pages already applied (and
+            // applying one twice would be harmless anyway).
+            session.record_sync_attempt(Ok(cursor))?;
+        }
+        if !page.more {
+            break;
+        }
+    }
+    report.cursor = cursor;
+    Ok(report)
+}
+
+fn merge_push(total: &mut PushTally, batch: &PushTally) {
+    total.synced += batch.synced;
+    total.skipped += batch.skipped;
+    total.conflicts += batch.conflicts;
+    total.invalid += batch.invalid;
+}
+
+/// What wakes the scheduler early: a link coming up (from the app's network monitor) or an
+/// officer asking to sync now.
+#[derive(Debug, Default)]
+pub struct Triggers {
+    wake: Notify,
+}
+
+impl Triggers {
+    pub fn link_up(&self) {
+        self.wake.notify_one();
+    }
+
+    pub fn sync_now(&self) {
+        self.wake.notify_one();
+    }
+}
+
+/// Something the scheduler can run: in the app, a sync run on the signed-in session.
+pub trait Attempt {
+    fn attempt(&mut self) -> impl Future<Output = Result<SyncReport>>;
+}
+
+/// How long to wait after an attempt's outcome: the regular interval after success, a backoff
+/// delay after a passing failure, and no timer at all (only a trigger) after one a person must
+/// fix, such as a revoked laptop or an untrusted server.
+pub fn next_wait(
+    outcome: &Result<SyncReport>,
+    backoff: &mut Backoff,
+    interval: Duration,
+    unit: f64,
+) -> Option<Duration> {
+    match outcome {
+        Ok(_) => {
+            backoff.reset();
+            Some(interval)
+        }
+        Err(e) if e.is_retryable() => Some(backoff.next_delay(unit)),
+        Err(_) => None,
+    }
+}
+
+/// Runs attempts until `stop` completes: one at once, then each after [`next_wait`] or a trigger,
+/// whichever comes first.
+pub async fn run_scheduler<A: Attempt>(
+    attempt: &mut A,
+    triggers: &Triggers,
+    mut backoff: Backoff,
+    interval: Duration,
+    mut on_outcome: impl FnMut(&Result<SyncReport>),
+    stop: impl Future<Output = ()>,
+) {
+    tokio::pin!(stop);
+    loop {
+        let outcome = tokio::select! {
+            outcome = attempt.attempt() => outcome,
+            () = &mut stop => return,
+        };
+        on_outcome(&outcome);
+        let wait = next_wait(&outcome, &mut backoff, interval, random_unit());
+        let timer = async {
+            match wait {
+                Some(delay) => tokio::time::sleep(delay).await,
+                None => std::future::pending().await,
+            }
+        };
+        tokio::select! {
+            () = timer => {}
+            () = triggers.wake.notified() => {}
+            () = &mut stop => return,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::CoreError;
+
+    #[test]
+    fn batches_grow_on_a_fast_link_and_shrink_on_a_slow_one() {
+        let mut sizer = BatchSizer::new(1, 500, Duration::from_secs(10));
+        assert_eq!(sizer.size(), 16);
+        for _ in 0..10 {
+            sizer.succeeded(Duration::from_millis(50));
+        }
+        assert_eq!(sizer.size(), 500, "capped at the protocol's maximum");
+        sizer.succeeded(Duration::from_secs(30));
+        assert_eq!(sizer.size(), 250);
+        sizer.succeeded(Duration::from_secs(5));
+        assert_eq!(sizer.size(), 250, "about on target: unchanged");
+        for _ in 0..20 {
+            sizer.failed();
+        }
+        assert_eq!(sizer.size(), 1, "never below the minimum");
+    }
+
+    #[test]
+    fn backoff_doubles_its_ceiling_up_to_the_maximum_and_resets() {
+        let mut backoff = Backoff::new(Duration::from_secs(5), Duration::from_secs(600));
+        let ceilings: Vec<u64> = (0..10).map(|_| backoff.next_delay(0.999_999).as_secs()).collect();
+        assert_eq!(ceilings, [4, 9, 19, 39, 79, 159, 319, 599, 599, 599]);
+        assert_eq!(backoff.next_delay(0.0), Duration::ZERO, "full jitter reaches zero");
+        backoff.reset();
+        assert!(backoff.next_delay(0.999_999) < Duration::from_secs(5));
+    }
+
+    #[test]
+    fn jitter_is_spread_over_the_whole_range() {
+        let samples: Vec<f64> = (0..2000).map(|_| random_unit()).collect();
+        assert!(samples.iter().all(|u| (0.0..1.0).contains(u)));
+        let low = samples.iter().filter(|u| **u < 0.5).count();
+        assert!((800..1200).contains(&low), "{low} of 2000 below one half");
+    }
+
+    /// Fails `failures` times with "no link", then succeeds; counts calls.
+    struct Flaky {
+        failures: u32,
+        calls: u32,
+        revoked: bool,
+    }
+
+    impl Attempt for Flaky {
+        async fn attempt(&mut self) -> Result<SyncReport> {
+            self.calls += 1;
+            if self.revoked {
+                return Err(CoreError::DeviceRevoked);
+            }
+            if self.calls <= self.failures {
+                return Err(CoreError::SyncUnreachable("no link".into()));
+            }
+            Ok(SyncReport::default())
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_dead_link_is_retried_with_growing_gaps_not_a_busy_loop() {
+        let mut flaky = Flaky { failures: u32::MAX, calls: 0, revoked: false };
+        let triggers = Triggers::default();
+        let backoff = Backoff::new(Duration::from_secs(5), Duration::from_secs(15 * 60));
+        let hour = tokio::time::sleep(Duration::from_secs(3600));
+        run_scheduler(&mut flaky, &triggers, backoff, Duration::from_secs(300), |_| {}, hour).await;
+        // Ceilings 5, 10, 20 ... 900 s: an hour of virtual time holds a handful of attempts, not
+        // thousands. With full jitter the count varies; it stays far below one per second.
+        assert!((4..=60).contains(&flaky.calls), "{} attempts in an hour", flaky.calls);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_trigger_wakes_the_scheduler_at_once() {
+        let mut flaky = Flaky { failures: 0, calls: 0, revoked: true };
+        let triggers = Triggers::default();
+        let mut outcomes = Vec::new();
+        let stop = async {
+            // Revoked: the scheduler waits for a trigger only. Pulling it twice gives two more
+            // attempts; virtual time does not move while it waits.
+            tokio::task::yield_now().await;
+            triggers.sync_now();
+            tokio::task::yield_now().await;
+            triggers.link_up();
+            tokio::task::yield_now().await;
+            tokio::time::sleep(Duration::from_secs(86_400)).await;
+        };
+        run_scheduler(
+            &mut flaky,
+            &triggers,
+            Backoff::default(),
+            Duration::from_secs(300),
+            |o| outcomes.push(o.is_ok()),
+            stop,
+        )
+        .await;
+        assert_eq!(flaky.calls, 3, "first run, sync-now, link-up; nothing on a timer after a revocation");
+        assert_eq!(outcomes, [false, false, false]);
+    }
+}

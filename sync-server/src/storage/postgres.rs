@@ -1,0 +1,333 @@
+//! The production backend: PostgreSQL, shared by any number of stateless server nodes.
+//!
+//! What makes several nodes safe on one database:
+//! - a push inserts with `ON CONFLICT DO NOTHING` and then reads what is stored, so two nodes
+//!   receiving the same record at once store it once and both answer truthfully;
+//! - each device's events are numbered from a per-device counter row that the deciding
+//!   transaction locks until it commits, so event numbers become visible in order and a pull
+//!   can never step its cursor past an event that commits later;
+//! - schema migrations run under an advisory lock, so nodes starting together migrate once.
+
+use super::{Device, SequencedEvent, Storage, StorageError, StoredApplication};
+use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
+use fieldkit_protocol::{ApplicationRecord, Decision, Event, PushOutcome, RecordResult};
+use tokio_postgres::NoTls;
+use uuid::Uuid;
+
+/// Numbered migrations; `MIGRATIONS[n - 1]` takes the schema to version `n`. Never edit one
+/// that has shipped: add the next.
+const MIGRATIONS: &[&str] = &[r#"
+CREATE TABLE applications (
+    id                uuid    NOT NULL,
+    revision          integer NOT NULL,
+    device_id         text    NOT NULL,
+    content_hash      text    NOT NULL,
+    catalogue_version bigint  NOT NULL,
+    service_id        text    NOT NULL,
+    reference         text    NOT NULL,
+    body              text    NOT NULL,
+    received_at       timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (id, revision)
+);
+CREATE TABLE decisions (
+    application_id uuid    NOT NULL,
+    revision       integer NOT NULL,
+    decision       text    NOT NULL,
+    decided_at     timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (application_id, revision)
+);
+CREATE TABLE event_heads (
+    device_id text PRIMARY KEY,
+    last_seq  bigint NOT NULL
+);
+CREATE TABLE events (
+    device_id text   NOT NULL,
+    seq       bigint NOT NULL,
+    payload   text   NOT NULL,
+    PRIMARY KEY (device_id, seq)
+);
+CREATE TABLE devices (
+    id          text PRIMARY KEY,
+    fingerprint text NOT NULL UNIQUE,
+    enrolled_at timestamptz NOT NULL DEFAULT now(),
+    revoked_at  timestamptz
+);
+"#];
+
+/// Any number that is the same on every node: the key of the migration advisory lock.
+const MIGRATION_LOCK: i64 = 0x4855_444d_4153_594e; // "HUDMASYN"
+
+const DEVICE_SELECT: &str = r#"SELECT id, fingerprint,
+    to_char(enrolled_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'),
+    to_char(revoked_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')
+    FROM devices"#;
+
+#[derive(Clone)]
+pub struct PostgresStorage {
+    pool: Pool,
+}
+
+fn db(e: impl std::fmt::Display) -> StorageError {
+    StorageError::Database(e.to_string())
+}
+
+fn device_row(row: &tokio_postgres::Row) -> Device {
+    Device { id: row.get(0), fingerprint: row.get(1), enrolled_at: row.get(2), revoked_at: row.get(3) }
+}
+
+impl PostgresStorage {
+    /// Connects with a libpq-style string and brings the schema up to date.
+    pub async fn connect(url: &str) -> Result<PostgresStorage, StorageError> {
+        let config: tokio_postgres::Config = url.parse().map_err(|e| db(format!("storage.url: {e}")))?;
+        let manager = Manager::from_config(config, NoTls, ManagerConfig { recycling_method: RecyclingMethod::Fast });
+        let pool = Pool::builder(manager).max_size(16).build().map_err(db)?;
+        let storage = PostgresStorage { pool };
+        storage.migrate().await?;
+        Ok(storage)
+    }
+
+    /// The schema version this database is at (0 before the first migration).
+    pub async fn schema_version(&self) -> Result<usize, StorageError> {
+        let client = self.pool.get().await.map_err(db)?;
+        client
+            .batch_execute("CREATE TABLE IF NOT EXISTS schema_migrations (version integer PRIMARY KEY)")
+            .await
+            .map_err(db)?;
+        let row = client.query_one("SELECT coalesce(max(version), 0) FROM schema_migrations", &[]).await.map_err(db)?;
+        Ok(row.get::<_, i32>(0) as usize)
+    }
+
+    async fn migrate(&self) -> Result<(), StorageError> {
+        let mut client = self.pool.get().await.map_err(db)?;
+        let tx = client.transaction().await.map_err(db)?;
+        tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK]).await.map_err(db)?;
+        tx.batch_execute("CREATE TABLE IF NOT EXISTS schema_migrations (version integer PRIMARY KEY)")
+            .await
+            .map_err(db)?;
+        let row = tx.query_one("SELECT coalesce(max(version), 0) FROM schema_migrations", &[]).await.map_err(db)?;
+        let current = row.get::<_, i32>(0) as usize;
+        if current > MIGRATIONS.len() {
+            return Err(StorageError::Corrupt(format!(
+                "database schema is version {current}, newer than this build ({}): upgrade huduma-sync",
+                MIGRATIONS.len()
+            )));
+        }
+        for (index, migration) in MIGRATIONS.iter().enumerate().skip(current) {
+            tx.batch_execute(migration).await.map_err(db)?;
+            tx.execute("INSERT INTO schema_migrations (version) VALUES ($1)", &[&(index as i32 + 1)])
+                .await
+                .map_err(db)?;
+        }
+        tx.commit().await.map_err(db)
+    }
+
+    async fn device_where(
+        client: &tokio_postgres::Client,
+        column: &str,
+        value: &str,
+    ) -> Result<Option<Device>, StorageError> {
+        let row = client.query_opt(&format!("{DEVICE_SELECT} WHERE {column} = $1"), &[&value]).await.map_err(db)?;
+        Ok(row.as_ref().map(device_row))
+    }
+}
+
+fn revision(r: u32) -> i32 {
+    // Revisions count resubmissions of one application; they never approach i32::MAX.
+    i32::try_from(r).unwrap_or(i32::MAX)
+}
+
+impl Storage for PostgresStorage {
+    async fn push(&self, device_id: &str, records: Vec<ApplicationRecord>) -> Result<Vec<RecordResult>, StorageError> {
+        let mut client = self.pool.get().await.map_err(db)?;
+        let tx = client.transaction().await.map_err(db)?;
+        let insert = tx
+            .prepare(
+                "INSERT INTO applications (id, revision, device_id, content_hash, catalogue_version, service_id, reference, body)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (id, revision) DO NOTHING",
+            )
+            .await
+            .map_err(db)?;
+        let stored_hash =
+            tx.prepare("SELECT content_hash FROM applications WHERE id = $1 AND revision = $2").await.map_err(db)?;
+        let mut results = Vec::with_capacity(records.len());
+        for record in records {
+            let outcome = if !record.hash_matches() {
+                PushOutcome::Invalid { reason: "content_hash does not match body".into() }
+            } else {
+                let body = serde_json::to_string(&record.body).map_err(db)?;
+                let inserted = tx
+                    .execute(
+                        &insert,
+                        &[
+                            &record.id,
+                            &revision(record.revision),
+                            &device_id,
+                            &record.content_hash,
+                            &i64::from(record.catalogue_version),
+                            &record.service_id,
+                            &record.reference,
+                            &body,
+                        ],
+                    )
+                    .await
+                    .map_err(db)?;
+                if inserted == 1 {
+                    PushOutcome::Stored
+                } else {
+                    let row =
+                        tx.query_one(&stored_hash, &[&record.id, &revision(record.revision)]).await.map_err(db)?;
+                    let hash: String = row.get(0);
+                    if hash == record.content_hash {
+                        PushOutcome::AlreadyStored
+                    } else {
+                        PushOutcome::Conflict { stored_hash: hash }
+                    }
+                }
+            };
+            results.push(RecordResult { id: record.id, revision: record.revision, outcome });
+        }
+        tx.commit().await.map_err(db)?;
+        Ok(results)
+    }
+
+    async fn pull(
+        &self,
+        device_id: &str,
+        cursor: u64,
+        limit: u32,
+    ) -> Result<(Vec<SequencedEvent>, bool), StorageError> {
+        let client = self.pool.get().await.map_err(db)?;
+        let cursor = i64::try_from(cursor).unwrap_or(i64::MAX);
+        let rows = client
+            .query(
+                "SELECT seq, payload FROM events WHERE device_id = $1 AND seq > $2 ORDER BY seq LIMIT $3",
+                &[&device_id, &cursor, &(i64::from(limit) + 1)],
+            )
+            .await
+            .map_err(db)?;
+        let mut events = Vec::with_capacity(rows.len());
+        for row in rows {
+            let payload: String = row.get(1);
+            let event: Event = serde_json::from_str(&payload).map_err(|e| StorageError::Corrupt(e.to_string()))?;
+            events.push(SequencedEvent { seq: row.get::<_, i64>(0) as u64, event });
+        }
+        let more = events.len() > limit as usize;
+        events.truncate(limit as usize);
+        Ok((events, more))
+    }
+
+    async fn decide(&self, application_id: Uuid, revision_number: u32, decision: Decision) -> Result<(), StorageError> {
+        let mut client = self.pool.get().await.map_err(db)?;
+        let tx = client.transaction().await.map_err(db)?;
+        let rev = revision(revision_number);
+        let device = tx
+            .query_opt("SELECT device_id FROM applications WHERE id = $1 AND revision = $2", &[&application_id, &rev])
+            .await
+            .map_err(db)?
+            .map(|row| row.get::<_, String>(0))
+            .ok_or(StorageError::NotFound(application_id, revision_number))?;
+        let decision_text = serde_json::to_string(&decision).map_err(db)?;
+        let inserted = tx
+            .execute(
+                "INSERT INTO decisions (application_id, revision, decision) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+                &[&application_id, &rev, &decision_text],
+            )
+            .await
+            .map_err(db)?;
+        if inserted == 0 {
+            return Err(StorageError::AlreadyDecided(application_id, revision_number));
+        }
+        // Locks this device's counter row until commit: see the module comment.
+        let seq: i64 = tx
+            .query_one(
+                "INSERT INTO event_heads (device_id, last_seq) VALUES ($1, 1)
+                 ON CONFLICT (device_id) DO UPDATE SET last_seq = event_heads.last_seq + 1 RETURNING last_seq",
+                &[&device],
+            )
+            .await
+            .map_err(db)?
+            .get(0);
+        let event = Event::Review { application_id, revision: revision_number, decision };
+        let payload = serde_json::to_string(&event).map_err(db)?;
+        tx.execute("INSERT INTO events (device_id, seq, payload) VALUES ($1, $2, $3)", &[&device, &seq, &payload])
+            .await
+            .map_err(db)?;
+        tx.commit().await.map_err(db)
+    }
+
+    async fn application(
+        &self,
+        application_id: Uuid,
+        revision_number: u32,
+    ) -> Result<Option<StoredApplication>, StorageError> {
+        let client = self.pool.get().await.map_err(db)?;
+        let row = client
+            .query_opt(
+                "SELECT a.device_id, a.content_hash, a.catalogue_version, a.service_id, a.reference, a.body, d.decision
+                 FROM applications a LEFT JOIN decisions d ON d.application_id = a.id AND d.revision = a.revision
+                 WHERE a.id = $1 AND a.revision = $2",
+                &[&application_id, &revision(revision_number)],
+            )
+            .await
+            .map_err(db)?;
+        let Some(row) = row else { return Ok(None) };
+        let corrupt = |e: serde_json::Error| StorageError::Corrupt(e.to_string());
+        let catalogue_version: i64 = row.get(2);
+        Ok(Some(StoredApplication {
+            record: ApplicationRecord {
+                id: application_id,
+                revision: revision_number,
+                content_hash: row.get(1),
+                catalogue_version: u32::try_from(catalogue_version)
+                    .map_err(|_| StorageError::Corrupt(format!("catalogue version {catalogue_version}")))?,
+                service_id: row.get(3),
+                reference: row.get(4),
+                body: serde_json::from_str(row.get(5)).map_err(corrupt)?,
+            },
+            device_id: row.get(0),
+            decision: row.get::<_, Option<&str>>(6).map(serde_json::from_str).transpose().map_err(corrupt)?,
+        }))
+    }
+
+    async fn count(&self) -> Result<u64, StorageError> {
+        let client = self.pool.get().await.map_err(db)?;
+        let row = client.query_one("SELECT count(*) FROM applications", &[]).await.map_err(db)?;
+        Ok(row.get::<_, i64>(0) as u64)
+    }
+
+    async fn enrol_device(&self, device_id: &str, fingerprint: &str) -> Result<Device, StorageError> {
+        let client = self.pool.get().await.map_err(db)?;
+        let row = client
+            .query_opt(
+                &format!(
+                    "WITH inserted AS (INSERT INTO devices (id, fingerprint) VALUES ($1, $2) ON CONFLICT DO NOTHING RETURNING *)
+                     {} ",
+                    DEVICE_SELECT.replace("FROM devices", "FROM inserted")
+                ),
+                &[&device_id, &fingerprint],
+            )
+            .await
+            .map_err(db)?;
+        row.as_ref().map(device_row).ok_or_else(|| StorageError::DeviceExists(device_id.to_string()))
+    }
+
+    async fn device_by_fingerprint(&self, fingerprint: &str) -> Result<Option<Device>, StorageError> {
+        let client = self.pool.get().await.map_err(db)?;
+        Self::device_where(&client, "fingerprint", fingerprint).await
+    }
+
+    async fn revoke_device(&self, device_id: &str) -> Result<Device, StorageError> {
+        let client = self.pool.get().await.map_err(db)?;
+        client
+            .execute("UPDATE devices SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL", &[&device_id])
+            .await
+            .map_err(db)?;
+        Self::device_where(&client, "id", device_id).await?.ok_or_else(|| StorageError::UnknownDevice(device_id.into()))
+    }
+
+    async fn devices(&self) -> Result<Vec<Device>, StorageError> {
+        let client = self.pool.get().await.map_err(db)?;
+        let rows = client.query(&format!("{DEVICE_SELECT} ORDER BY enrolled_at, id"), &[]).await.map_err(db)?;
+        Ok(rows.iter().map(device_row).collect())
+    }
+}
