@@ -36,6 +36,28 @@ enum Command {
     /// Enrolled laptops.
     #[command(subcommand)]
     Device(DeviceCommand),
+    /// Record an MDA's decision on one application revision (until the review console lands).
+    Decide {
+        #[arg(long)]
+        application: uuid::Uuid,
+        #[arg(long, default_value_t = 1)]
+        revision: u32,
+        #[command(flatten)]
+        decision: DecisionArgs,
+    },
+}
+
+#[derive(clap::Args)]
+#[group(required = true, multiple = false)]
+struct DecisionArgs {
+    #[arg(long)]
+    accept: bool,
+    /// Reject, with the reason the citizen will be told.
+    #[arg(long, value_name = "REASON")]
+    reject: Option<String>,
+    /// Query, with the question the officer must resolve.
+    #[arg(long, value_name = "QUESTION")]
+    query: Option<String>,
 }
 
 #[derive(Subcommand)]
@@ -144,6 +166,17 @@ async fn on_storage<S: Storage>(config: &Config, storage: Arc<S>, command: Comma
         Command::Device(DeviceCommand::Revoke { id }) => {
             let device = storage.revoke_device(&id).await?;
             println!("{} revoked at {}", device.id, device.revoked_at.as_deref().unwrap_or("?"));
+            Ok(())
+        }
+        Command::Decide { application, revision, decision } => {
+            let decision = match (decision.accept, decision.reject, decision.query) {
+                (true, _, _) => fieldkit_protocol::Decision::Accepted,
+                (_, Some(reason), _) => fieldkit_protocol::Decision::Rejected { reason },
+                (_, _, Some(question)) => fieldkit_protocol::Decision::Queried { question },
+                _ => return Err("say --accept, --reject REASON or --query QUESTION".into()),
+            };
+            storage.decide(application, revision, decision).await?;
+            println!("decision recorded for {application} revision {revision}; the laptop gets it at its next sync");
             Ok(())
         }
         Command::Ca(_) | Command::ServerCert { .. } => Err("not a storage command".into()),

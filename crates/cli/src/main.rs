@@ -83,6 +83,15 @@ enum Command {
     /// Work with service catalogue files
     #[command(subcommand)]
     Catalogue(CatalogueCommand),
+    /// Install this laptop's enrolment file from `huduma-sync device enrol` (ICT officer)
+    Enrol {
+        #[arg(long)]
+        from: std::path::PathBuf,
+    },
+    /// Send the outbox to the sync server and fetch MDA decisions, showing progress
+    Sync,
+    /// When the laptop last synced, where its pull cursor is, and the last error
+    SyncStatus,
 }
 
 #[derive(Subcommand)]
@@ -339,6 +348,65 @@ fn run(cli: Cli, lang: Lang) -> Result<(), Failure> {
             print_applications(&out, &session.applications(state)?);
         }
         Command::Services | Command::Catalogue(_) => {}
+        Command::Enrol { from } => {
+            let text = std::fs::read_to_string(&from).map_err(|e| {
+                Failure::Core(fieldkit_core::CoreError::EnrolmentInvalid(format!("{}: {e}", from.display())))
+            })?;
+            let enrolment: fieldkit_protocol::Enrolment = toml::from_str(&text)
+                .map_err(|e| Failure::Core(fieldkit_core::CoreError::EnrolmentInvalid(e.to_string())))?;
+            let mut session = sign_in(&profile, cli.officer.as_deref())?;
+            session.enrol(&enrolment)?;
+            let value = serde_json::json!({ "device_id": enrolment.device_id, "server_url": enrolment.server_url });
+            out.print(&value, &format!("Enrolled as {} for {}", enrolment.device_id, enrolment.server_url));
+        }
+        Command::Sync => {
+            let mut session = sign_in(&profile, cli.officer.as_deref())?;
+            let client = session.sync_client()?;
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .map_err(|e| usage("runtime", &e.to_string()))?;
+            let json = out.json;
+            let mut show = |p: &fieldkit_core::sync::Progress| {
+                if !json {
+                    eprintln!(
+                        "  {}/{} sent, {} decisions, {} B up, {} B down (batch {})",
+                        p.records_sent,
+                        p.records_waiting,
+                        p.events_received,
+                        p.bytes_sent,
+                        p.bytes_received,
+                        p.batch_size
+                    );
+                }
+            };
+            let mut sizer = fieldkit_core::sync::BatchSizer::default();
+            let report =
+                runtime.block_on(fieldkit_core::sync::sync_once(&mut session, &client, &mut sizer, &mut show))?;
+            let text = format!(
+                "Synced: {} sent, {} already there, {} conflicts, {} refused; {} decisions applied; {} B up, {} B down",
+                report.pushed.synced,
+                report.pushed.skipped,
+                report.pushed.conflicts,
+                report.pushed.invalid,
+                report.pulled.decisions_applied,
+                report.bytes_sent,
+                report.bytes_received
+            );
+            out.print(&report, &text);
+        }
+        Command::SyncStatus => {
+            let mut session = sign_in(&profile, cli.officer.as_deref())?;
+            let state = session.sync_state()?;
+            let text = format!(
+                "Last success: {}\nLast attempt: {}\nLast error: {}\nPull cursor: {}",
+                state.last_success_at.map_or("never".into(), |t| t.to_string()),
+                state.last_attempt_at.map_or("never".into(), |t| t.to_string()),
+                state.last_error.as_deref().unwrap_or("none"),
+                state.pull_cursor
+            );
+            out.print(&state, &text);
+        }
         Command::Audit(AuditCommand::Verify) => {
             let mut session = sign_in(&profile, cli.officer.as_deref())?;
             let report = session.verify_audit()?;
