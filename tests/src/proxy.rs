@@ -18,8 +18,18 @@ struct Faults {
     notify_at_upstream: Option<(u64, oneshot::Sender<()>)>,
 }
 
+/// A slow link: each direction carries `bytes_per_sec` and delivers every byte `delay` after it
+/// finished transmitting. Packet loss cannot be modelled here (the proxy sits above TCP, which
+/// hides loss as retransmission delay); that needs netem, which this machine's kernel lacks.
+#[derive(Debug, Clone, Copy)]
+pub struct Link {
+    pub bytes_per_sec: u64,
+    pub delay: std::time::Duration,
+}
+
 #[derive(Default)]
 struct Shared {
+    link: Mutex<Option<Link>>,
     upstream: AtomicU64,
     downstream: AtomicU64,
     connections: AtomicU64,
@@ -55,6 +65,11 @@ impl Proxy {
         Proxy { addr, shared, task }
     }
 
+    /// Shapes connections opened from now on like `link`.
+    pub fn shape(&self, link: Link) {
+        *self.shared.link.lock().expect("lock") = Some(link);
+    }
+
     /// Sends new connections somewhere else (a restarted server on a new port).
     pub fn retarget(&self, target: SocketAddr) {
         *self.shared.target.lock().expect("lock") = Some(target);
@@ -88,6 +103,10 @@ async fn relay(client: TcpStream, shared: Arc<Shared>) {
     let Some(target) = *shared.target.lock().expect("lock") else { return };
     let Ok(server) = TcpStream::connect(target).await else { return };
     shared.connections.fetch_add(1, Ordering::SeqCst);
+    let link = *shared.link.lock().expect("lock");
+    if let Some(link) = link {
+        return shaped(client, server, link, shared).await;
+    }
     let (mut client_read, mut client_write) = client.into_split();
     let (mut server_read, mut server_write) = server.into_split();
     let up_shared = Arc::clone(&shared);
@@ -148,4 +167,57 @@ async fn relay(client: TcpStream, shared: Arc<Shared>) {
         () = up => {}
         () = down => {}
     }
+}
+
+/// Relays both directions through a model of `link`: a reader stamps each chunk with the time it
+/// would finish arriving (transmission at the link's rate, queued behind earlier chunks, plus the
+/// one-way delay) and a writer delivers it then.
+async fn shaped(client: TcpStream, server: TcpStream, link: Link, shared: Arc<Shared>) {
+    let (client_read, client_write) = client.into_split();
+    let (server_read, server_write) = server.into_split();
+    let up = one_way(client_read, server_write, link, Arc::clone(&shared), true);
+    let down = one_way(server_read, client_write, link, shared, false);
+    tokio::select! {
+        () = up => {}
+        () = down => {}
+    }
+}
+
+async fn one_way(
+    mut from: tokio::net::tcp::OwnedReadHalf,
+    mut to: tokio::net::tcp::OwnedWriteHalf,
+    link: Link,
+    shared: Arc<Shared>,
+    upstream: bool,
+) {
+    use tokio::time::Instant;
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<(Instant, Vec<u8>)>();
+    let reader = async move {
+        let mut buf = vec![0u8; 1500];
+        let mut link_free_at = Instant::now();
+        loop {
+            let n = match from.read(&mut buf).await {
+                Ok(0) | Err(_) => return,
+                Ok(n) => n,
+            };
+            let transmit = std::time::Duration::from_secs_f64(n as f64 / link.bytes_per_sec as f64);
+            link_free_at = link_free_at.max(Instant::now()) + transmit;
+            if tx.send((link_free_at + link.delay, buf[..n].to_vec())).is_err() {
+                return;
+            }
+        }
+    };
+    let writer = async move {
+        while let Some((due, chunk)) = rx.recv().await {
+            // Emulating the link's timing is the point here, not synchronisation.
+            tokio::time::sleep_until(due).await;
+            if to.write_all(&chunk).await.is_err() {
+                return;
+            }
+            let counter = if upstream { &shared.upstream } else { &shared.downstream };
+            counter.fetch_add(chunk.len() as u64, Ordering::SeqCst);
+        }
+    };
+    // The reader ending (peer closed) lets the writer drain what is still "on the wire".
+    tokio::join!(reader, writer);
 }
