@@ -274,6 +274,16 @@ impl CoreError {
         }
     }
 
+    /// Whether trying again later, unchanged, may succeed (no link, server busy); the rest need
+    /// a person (revoked, untrusted server, old build).
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            CoreError::SyncUnreachable(_) => true,
+            CoreError::SyncRefused { code, .. } => code == "too_large" || code == "internal",
+            _ => false,
+        }
+    }
+
     pub(crate) fn invalid(field: impl Into<String>, reason: Reason) -> Self {
         CoreError::InvalidInput { field: field.into(), reason }
     }

@@ -57,6 +57,23 @@ pub struct SequencedEvent {
     pub event: Event,
 }
 
+/// Turns the rows of a pull query — `(seq, payload)`, oldest first, fetched with `LIMIT limit + 1`
+/// — into at most `limit` events and whether more wait. Shared by every backend so a page means
+/// the same thing on each.
+pub(crate) fn event_page(
+    rows: impl IntoIterator<Item = (i64, String)>,
+    limit: u32,
+) -> Result<(Vec<SequencedEvent>, bool), StorageError> {
+    let mut events = Vec::new();
+    for (seq, payload) in rows {
+        let event: Event = serde_json::from_str(&payload).map_err(|e| StorageError::Corrupt(e.to_string()))?;
+        events.push(SequencedEvent { seq: seq as u64, event });
+    }
+    let more = events.len() > limit as usize;
+    events.truncate(limit as usize);
+    Ok((events, more))
+}
+
 pub trait Storage: Send + Sync + 'static {
     /// Stores a batch from `device_id` in one durable transaction and says, per record, what
     /// happened. Records already stored with the same hash are acknowledged again, never

@@ -205,15 +205,7 @@ impl Storage for PostgresStorage {
             )
             .await
             .map_err(db)?;
-        let mut events = Vec::with_capacity(rows.len());
-        for row in rows {
-            let payload: String = row.get(1);
-            let event: Event = serde_json::from_str(&payload).map_err(|e| StorageError::Corrupt(e.to_string()))?;
-            events.push(SequencedEvent { seq: row.get::<_, i64>(0) as u64, event });
-        }
-        let more = events.len() > limit as usize;
-        events.truncate(limit as usize);
-        Ok((events, more))
+        super::event_page(rows.iter().map(|row| (row.get::<_, i64>(0), row.get::<_, String>(1))), limit)
     }
 
     async fn decide(&self, application_id: Uuid, revision_number: u32, decision: Decision) -> Result<(), StorageError> {

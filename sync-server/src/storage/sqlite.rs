@@ -156,15 +156,8 @@ impl Storage for SqliteStorage {
                     Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?))
                 })
                 .map_err(db)?;
-            let mut events = Vec::new();
-            for row in rows {
-                let (seq, payload) = row.map_err(db)?;
-                let event: Event = serde_json::from_str(&payload).map_err(|e| StorageError::Corrupt(e.to_string()))?;
-                events.push(SequencedEvent { seq: seq as u64, event });
-            }
-            let more = events.len() > limit as usize;
-            events.truncate(limit as usize);
-            Ok((events, more))
+            let rows = rows.collect::<Result<Vec<_>, _>>().map_err(db)?;
+            super::event_page(rows, limit)
         })
         .await
     }

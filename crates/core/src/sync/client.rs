@@ -235,18 +235,6 @@ fn transport_error(error: reqwest::Error) -> CoreError {
     CoreError::SyncUnreachable(kind.into())
 }
 
-impl CoreError {
-    /// Whether trying again later, unchanged, may succeed (no link, server busy); the rest need
-    /// a person (revoked, untrusted server, old build).
-    pub fn is_retryable(&self) -> bool {
-        match self {
-            CoreError::SyncUnreachable(_) => true,
-            CoreError::SyncRefused { code, .. } => code == "too_large" || code == "internal",
-            _ => false,
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

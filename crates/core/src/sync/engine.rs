@@ -168,9 +168,7 @@ async fn run(
         .map_or(0, |(_, n)| n);
     let mut state = Progress { records_waiting: waiting, batch_size: sizer.size(), ..Progress::default() };
     progress(&state);
-    let count = |report: &mut SyncReport, state: &mut Progress, wire: WireBytes| {
-        report.bytes_sent += wire.sent;
-        report.bytes_received += wire.received;
+    let count = |state: &mut Progress, wire: WireBytes| {
         state.bytes_sent += wire.sent;
         state.bytes_received += wire.received;
     };
@@ -189,7 +187,7 @@ async fn run(
             }
         };
         sizer.succeeded(started.elapsed());
-        count(&mut report, &mut state, wire);
+        count(&mut state, wire);
         report.batches += 1;
         let tally = session.apply_push_results(&response.results)?;
         state.records_sent += u64::from(tally.synced);
@@ -206,7 +204,7 @@ async fn run(
     let mut cursor = session.sync_state()?.pull_cursor;
     loop {
         let (page, wire) = client.pull(cursor, PULL_PAGE).await?;
-        count(&mut report, &mut state, wire);
+        count(&mut state, wire);
         let tally = session.apply_events(&page.events)?;
         report.pulled.decisions_applied += tally.decisions_applied;
         report.pulled.decisions_skipped += tally.decisions_skipped;
@@ -224,6 +222,8 @@ async fn run(
         }
     }
     report.cursor = cursor;
+    report.bytes_sent = state.bytes_sent;
+    report.bytes_received = state.bytes_received;
     Ok(report)
 }
 
