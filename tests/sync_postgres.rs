@@ -7,7 +7,7 @@ use fieldkit_e2e::deployment::{self, ServerProcess};
 use fieldkit_e2e::{OFFICER, PIN, capture, postgres, provision_enrolled};
 use fieldkit_protocol::{Decision, Enrolment, PushOutcome};
 use huduma_sync::storage::Storage;
-use huduma_sync::storage::postgres::PostgresStorage;
+use huduma_sync::storage::postgres::{LATEST_SCHEMA, PostgresStorage};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn postgres_passes_the_storage_conformance_suite() {
@@ -24,10 +24,31 @@ async fn nodes_starting_together_migrate_once() {
     let a = a.expect("a");
     b.expect("b");
     c.expect("c");
-    assert_eq!(a.schema_version().await.expect("version"), 1);
+    assert_eq!(a.schema_version().await.expect("version"), LATEST_SCHEMA);
     // Reconnecting to a migrated database changes nothing.
     let again = PostgresStorage::connect(&url).await.expect("again");
-    assert_eq!(again.schema_version().await.expect("version"), 1);
+    assert_eq!(again.schema_version().await.expect("version"), LATEST_SCHEMA);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_earlier_schema_upgrades_keeping_its_rows() {
+    for from in 0..LATEST_SCHEMA {
+        let url = postgres::fresh_database().await;
+        let old = PostgresStorage::connect_at_version(&url, from).await.expect("old schema");
+        assert_eq!(old.schema_version().await.expect("version"), from);
+        if from >= 1 {
+            old.enrol_device("K7QM", &"ab".repeat(32)).await.expect("device at schema 1");
+        }
+        drop(old);
+        let upgraded = PostgresStorage::connect(&url).await.expect("upgrade");
+        assert_eq!(upgraded.schema_version().await.expect("version"), LATEST_SCHEMA, "from {from}");
+        if from >= 1 {
+            let devices = upgraded.devices().await.expect("devices");
+            assert_eq!(devices.len(), 1, "rows kept from schema {from}");
+        }
+        // The upgraded schema does everything the latest does.
+        upgraded.publish_catalogue(9, "version = 9").await.expect("catalogues table present");
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

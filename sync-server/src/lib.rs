@@ -7,6 +7,7 @@
 
 pub mod config;
 pub mod pki;
+pub mod publish;
 pub mod serve;
 pub mod storage;
 pub mod tls;

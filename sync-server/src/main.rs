@@ -5,7 +5,7 @@ use fieldkit_protocol::Enrolment;
 use huduma_sync::config::{Config, StorageConfig};
 use huduma_sync::storage::Storage;
 use huduma_sync::storage::sqlite::SqliteStorage;
-use huduma_sync::{pki, serve, tls};
+use huduma_sync::{pki, publish, serve, tls};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -36,6 +36,15 @@ enum Command {
     /// Enrolled laptops.
     #[command(subcommand)]
     Device(DeviceCommand),
+    /// Publish a service catalogue to every laptop (and to laptops enrolled later).
+    #[command(subcommand)]
+    Catalogue(CatalogueCommand),
+    /// Publish the officers assigned to laptops.
+    #[command(subcommand)]
+    Roster(RosterCommand),
+    /// Publish an outreach plan to the laptops assigned to it.
+    #[command(subcommand)]
+    Outreach(OutreachCommand),
     /// Record an MDA's decision on one application revision (until the review console lands).
     Decide {
         #[arg(long)]
@@ -58,6 +67,30 @@ struct DecisionArgs {
     /// Query, with the question the officer must resolve.
     #[arg(long, value_name = "QUESTION")]
     query: Option<String>,
+}
+
+#[derive(Subcommand)]
+enum CatalogueCommand {
+    /// Check a catalogue file as the laptops would and publish it; its version must be newer
+    /// than the last one published.
+    Publish { file: PathBuf },
+}
+
+#[derive(Subcommand)]
+enum RosterCommand {
+    /// Publish a roster file (`[[officers]]` with number, name, role, active) to laptops.
+    Publish {
+        file: PathBuf,
+        /// A laptop to send it to; repeat for several.
+        #[arg(long = "laptop", required = true)]
+        laptops: Vec<String>,
+    },
+}
+
+#[derive(Subcommand)]
+enum OutreachCommand {
+    /// Check an outreach plan file and publish it to the laptops it names.
+    Publish { file: PathBuf },
 }
 
 #[derive(Subcommand)]
@@ -179,6 +212,37 @@ async fn on_storage<S: Storage>(config: &Config, storage: Arc<S>, command: Comma
             println!("decision recorded for {application} revision {revision}; the laptop gets it at its next sync");
             Ok(())
         }
+        Command::Catalogue(CatalogueCommand::Publish { file }) => {
+            let (name, text) = read_input(&file)?;
+            let version = publish::catalogue(&name, &text)?;
+            let laptops = storage.publish_catalogue(version, &text).await?;
+            println!(
+                "catalogue version {version} published to {laptops} laptop(s) and kept for laptops enrolled later"
+            );
+            Ok(())
+        }
+        Command::Roster(RosterCommand::Publish { file, laptops }) => {
+            let (name, text) = read_input(&file)?;
+            let officers = publish::roster(&name, &text)?;
+            let count = officers.len();
+            storage.publish(&laptops, fieldkit_protocol::Event::Roster { officers }).await?;
+            println!("roster of {count} officer(s) published to {}", laptops.join(", "));
+            Ok(())
+        }
+        Command::Outreach(OutreachCommand::Publish { file }) => {
+            let (name, text) = read_input(&file)?;
+            let catalogue = match storage.latest_catalogue().await? {
+                Some((version, text)) => {
+                    fieldkit_core::Catalogue::parse(&format!("published catalogue {version}"), &text)?
+                }
+                None => fieldkit_core::Catalogue::built_in()?,
+            };
+            let (plan, laptops) = publish::outreach(&name, &text, &catalogue)?;
+            let (id, revision) = (plan.id, plan.revision);
+            storage.publish(&laptops, fieldkit_protocol::Event::Outreach { plan }).await?;
+            println!("outreach {id} revision {revision} published to {}", laptops.join(", "));
+            Ok(())
+        }
         Command::Ca(_) | Command::ServerCert { .. } => Err("not a storage command".into()),
     }
 }
@@ -211,6 +275,14 @@ async fn enrol<S: Storage>(
     write_secret(out, &text)?;
     println!("{id} enrolled (certificate SHA-256 {}); enrolment file {}", credentials.fingerprint, out.display());
     Ok(())
+}
+
+/// A file's name (for messages) and text; refuses anything that is not UTF-8 text.
+fn read_input(path: &Path) -> Result<(String, String), Failure> {
+    let name = path.display().to_string();
+    let bytes = std::fs::read(path).map_err(|e| format!("{name}: {e}"))?;
+    let text = String::from_utf8(bytes).map_err(|_| format!("{name}: not UTF-8 text"))?;
+    Ok((name, text))
 }
 
 fn write_secret(path: &Path, text: &str) -> std::io::Result<()> {

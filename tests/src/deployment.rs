@@ -149,6 +149,30 @@ impl Drop for ServerProcess {
     }
 }
 
+/// Runs `huduma-sync --config <config> <args>` to completion: its exit success and its stdout
+/// and stderr together.
+pub fn run_cli(config: &Path, args: &[&str]) -> (bool, String) {
+    let output = std::process::Command::new(huduma_sync_binary())
+        .arg("--config")
+        .arg(config)
+        .args(args)
+        .env("HUDUMA_SYNC_LOG", "warn")
+        .output()
+        .expect("run huduma-sync");
+    let text = format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
+    (output.status.success(), text)
+}
+
+impl Deployment {
+    /// A configuration file for running `huduma-sync` commands against this deployment's store.
+    pub fn cli_config(&self) -> PathBuf {
+        let path = self.dir.path().join("huduma-sync.toml");
+        let db = self.dir.path().join("server.db");
+        write_config(&path, &self.pki, &format!("backend = \"sqlite\"\npath = {:?}", db.display().to_string()));
+        path
+    }
+}
+
 /// Writes a `huduma-sync` configuration for a loopback server on a free port.
 pub fn write_config(path: &Path, pki_dir: &Path, storage: &str) {
     let text = format!(

@@ -38,8 +38,13 @@ pub fn provision(dir: &Path) -> Profile {
 /// Like [`provision`], but the laptop is also enrolled for sync with `enrolment` by an ICT
 /// officer, who then adds the centre manager [`OFFICER`] (same [`PIN`]).
 pub fn provision_enrolled(dir: &Path, enrolment: &fieldkit_protocol::Enrolment) -> Profile {
+    provision_enrolled_as(dir, LAPTOP_PREFIX, enrolment)
+}
+
+/// [`provision_enrolled`] for a laptop with another prefix (its device id).
+pub fn provision_enrolled_as(dir: &Path, laptop_prefix: &str, enrolment: &fieldkit_protocol::Enrolment) -> Profile {
     let profile = Profile::new(dir, Config::for_tests());
-    let prefix = LaptopPrefix::parse(LAPTOP_PREFIX).expect("prefix");
+    let prefix = LaptopPrefix::parse(laptop_prefix).expect("prefix");
     let ict = NewOfficer { number: ICT_OFFICER.into(), display_name: "Brian Kiprono".into(), role: Role::IctOfficer };
     let mut session = profile.create(&prefix, &ict, PIN).expect("create profile");
     session.enrol(enrolment).expect("enrol");

@@ -92,6 +92,10 @@ enum Command {
     Sync,
     /// When the laptop last synced, where its pull cursor is, and the last error
     SyncStatus,
+    /// Officers the server assigned to this laptop, and whether each is set up here
+    Roster,
+    /// Outreach plans this laptop is assigned to, soonest first
+    Outreaches,
 }
 
 #[derive(Subcommand)]
@@ -383,13 +387,21 @@ fn run(cli: Cli, lang: Lang) -> Result<(), Failure> {
             let mut sizer = fieldkit_core::sync::BatchSizer::default();
             let report =
                 runtime.block_on(fieldkit_core::sync::sync_once(&mut session, &client, &mut sizer, &mut show))?;
+            let pulled = &report.pulled;
             let text = format!(
-                "Synced: {} sent, {} already there, {} conflicts, {} refused; {} decisions applied; {} B up, {} B down",
+                "Synced: {} sent, {} already there, {} conflicts, {} refused; {} decisions applied; \
+                 {} new catalogue(s), {} refused; {} roster(s), {} officer(s) deactivated; {} outreach plan(s); \
+                 {} B up, {} B down",
                 report.pushed.synced,
                 report.pushed.skipped,
                 report.pushed.conflicts,
                 report.pushed.invalid,
-                report.pulled.decisions_applied,
+                pulled.decisions_applied,
+                pulled.catalogues_installed,
+                pulled.catalogues_refused,
+                pulled.rosters,
+                pulled.officers_deactivated,
+                pulled.outreaches_updated,
                 report.bytes_sent,
                 report.bytes_received
             );
@@ -398,14 +410,60 @@ fn run(cli: Cli, lang: Lang) -> Result<(), Failure> {
         Command::SyncStatus => {
             let mut session = sign_in(&profile, cli.officer.as_deref())?;
             let state = session.sync_state()?;
-            let text = format!(
-                "Last success: {}\nLast attempt: {}\nLast error: {}\nPull cursor: {}",
+            let mut text = format!(
+                "Last success: {}\nLast attempt: {}\nLast error: {}\nPull cursor: {}\nCatalogue in force: version {}",
                 state.last_success_at.map_or("never".into(), |t| t.to_string()),
                 state.last_attempt_at.map_or("never".into(), |t| t.to_string()),
                 state.last_error.as_deref().unwrap_or("none"),
-                state.pull_cursor
+                state.pull_cursor,
+                session.catalogue()?.version
             );
+            if let Some(at) = state.revoked_at {
+                text.push_str(&format!(
+                    "\nREVOKED by the server at {at}: sync stopped until the ICT officer enrols this laptop again"
+                ));
+            }
             out.print(&state, &text);
+        }
+        Command::Roster => {
+            let mut session = sign_in(&profile, cli.officer.as_deref())?;
+            let roster = session.roster()?;
+            let lines: Vec<String> = roster
+                .iter()
+                .map(|e| {
+                    format!(
+                        "{:<8} {:<24} {:<20} {:<8} {}",
+                        e.officer.number,
+                        e.officer.name,
+                        e.officer.role,
+                        if e.officer.active { "active" } else { "inactive" },
+                        if e.on_laptop { "set up here" } else { "not set up here" }
+                    )
+                })
+                .collect();
+            let text = if lines.is_empty() { "No roster received yet".to_string() } else { lines.join("\n") };
+            out.print(&roster, &text);
+        }
+        Command::Outreaches => {
+            let mut session = sign_in(&profile, cli.officer.as_deref())?;
+            let plans = session.outreaches()?;
+            let lines: Vec<String> = plans
+                .iter()
+                .map(|p| {
+                    format!(
+                        "{} to {}  {} ({}, county {})  {:?}  services: {}",
+                        p.starts_on,
+                        p.ends_on,
+                        p.name,
+                        p.place,
+                        p.county_code,
+                        p.status,
+                        p.services.join(", ")
+                    )
+                })
+                .collect();
+            let text = if lines.is_empty() { "No outreach plans received yet".to_string() } else { lines.join("\n") };
+            out.print(&plans, &text);
         }
         Command::Audit(AuditCommand::Verify) => {
             let mut session = sign_in(&profile, cli.officer.as_deref())?;

@@ -45,6 +45,8 @@ impl Role {
             RecordSyncOutcome => true,
             // Provisioning installs the laptop's private key: the ICT officer's job alone.
             EnrolDevice => matches!(self, IctOfficer),
+            // Where and when the tent goes up is for everyone who works in it.
+            ViewOutreaches => true,
         }
     }
 
@@ -67,6 +69,7 @@ pub enum Action {
     VerifyAudit,
     RecordSyncOutcome,
     EnrolDevice,
+    ViewOutreaches,
 }
 
 impl Action {
@@ -78,6 +81,7 @@ impl Action {
             Action::VerifyAudit => "verify the audit log",
             Action::RecordSyncOutcome => "record sync outcomes",
             Action::EnrolDevice => "enrol this laptop for sync",
+            Action::ViewOutreaches => "view outreach plans",
         }
     }
 }

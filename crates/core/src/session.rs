@@ -158,7 +158,7 @@ impl Profile {
         keyring_file.write(&keyring, &lock)?;
         drop(lock);
         store.record_sign_in(&officer.number, now)?;
-        Ok(Session { profile: self.clone(), store: Some(store), officer, last_activity: now })
+        Session::open(self, store, officer, now)
     }
 
     /// Signs an officer in with their PIN, enforcing the wrong-PIN lockout.
@@ -166,7 +166,7 @@ impl Profile {
         let number = OfficerNumber::parse(number)?;
         let (officer, store) = self.unlock(&number, pin)?;
         let now = self.clock.now();
-        Ok(Session { profile: self.clone(), store: Some(store), officer, last_activity: now })
+        Session::open(self, store, officer, now)
     }
 
     fn unlock(&self, number: &OfficerNumber, pin: &str) -> Result<(Officer, Store)> {
@@ -321,6 +321,8 @@ pub struct Session {
     store: Option<Store>,
     officer: Officer,
     last_activity: OffsetDateTime,
+    /// The catalogue in force: the newest of the profile's and those received through sync.
+    catalogue: Arc<Catalogue>,
 }
 
 impl std::fmt::Debug for Session {
@@ -330,6 +332,20 @@ impl std::fmt::Debug for Session {
 }
 
 impl Session {
+    fn open(profile: &Profile, store: Store, officer: Officer, now: OffsetDateTime) -> Result<Session> {
+        let mut catalogue = profile.catalogue()?;
+        if let Some((version, text)) = store.received_catalogue()?
+            && version > catalogue.version
+        {
+            // It was checked when it arrived; should a newer build refuse it, the profile's
+            // catalogue serves rather than locking the officer out.
+            if let Ok(received) = Catalogue::parse(&format!("catalogue {version} received from the server"), &text) {
+                catalogue = Arc::new(received);
+            }
+        }
+        Ok(Session { profile: profile.clone(), store: Some(store), officer, last_activity: now, catalogue })
+    }
+
     pub fn officer(&self) -> &Officer {
         &self.officer
     }
@@ -409,18 +425,25 @@ impl Session {
         }
         let by = self.officer.number.clone();
         let my_role = self.officer.role;
-        let keyring_file = self.profile.keyring_file();
-        let (store, now) = self.store_for(Action::ManageOfficers)?;
+        let (store, _) = self.store_for(Action::ManageOfficers)?;
         let target = store.officer(&number)?.ok_or_else(|| CoreError::UnknownOfficer(number.to_string()))?;
         if !my_role.may_manage(target.role) {
             return Err(CoreError::NotPermitted("remove an officer with that role"));
         }
+        self.drop_officer(&number, &by)
+    }
+
+    /// Removes `number` from the store's roster and their sealed key from the keyring. The caller
+    /// has decided it may.
+    fn drop_officer(&mut self, number: &OfficerNumber, by: &OfficerNumber) -> Result<Officer> {
+        let keyring_file = self.profile.keyring_file();
+        let (store, now) = self.store_for(Action::RecordSyncOutcome)?;
         // Store first, keyring second: a lingering keyring entry of a removed officer is refused at
         // sign-in by the store's roster.
-        let removed = store.remove_officer(&number, &by, now)?;
+        let removed = store.remove_officer(number, by, now)?;
         let lock = keyring_file.lock()?;
         let mut keyring = keyring_file.read()?;
-        keyring.remove(&number);
+        keyring.remove(number);
         keyring_file.write(&keyring, &lock)?;
         Ok(removed)
     }
@@ -448,7 +471,7 @@ impl Session {
 
     /// The catalogue this session checks forms against.
     pub fn catalogue(&self) -> Result<Arc<Catalogue>> {
-        self.profile.catalogue()
+        Ok(Arc::clone(&self.catalogue))
     }
 
     /// What the citizen's profile fills in on `service_id`'s form: typed once, used everywhere.
@@ -607,27 +630,90 @@ impl Session {
         Ok(tally)
     }
 
-    /// Applies pulled events: each MDA decision moves the revision it was made on, once.
+    /// Applies pulled events, each idempotently: an MDA decision moves the revision it was made
+    /// on, once; a catalogue is checked whole and put in force if newer; a roster's inactive
+    /// officers can no longer sign in here; an outreach plan is kept at its newest revision.
     pub fn apply_events(&mut self, events: &[fieldkit_protocol::Event]) -> Result<crate::sync::PullTally> {
+        use fieldkit_protocol::Event;
         let mut tally = crate::sync::PullTally::default();
+        let by = self.officer.number.clone();
         for event in events {
-            let fieldkit_protocol::Event::Review { application_id, .. } = event else {
-                tally.other_events += 1;
-                continue;
-            };
-            let application = {
-                let (store, _) = self.store_for(Action::RecordSyncOutcome)?;
-                store.application(*application_id).ok()
-            };
-            match application.as_ref().and_then(|a| crate::sync::applicable_decision(event, a)) {
-                Some(decision) => {
-                    self.apply_review(*application_id, crate::sync::review_outcome(decision))?;
-                    tally.decisions_applied += 1;
+            match event {
+                Event::Review { application_id, .. } => {
+                    let application = {
+                        let (store, _) = self.store_for(Action::RecordSyncOutcome)?;
+                        store.application(*application_id).ok()
+                    };
+                    match application.as_ref().and_then(|a| crate::sync::applicable_decision(event, a)) {
+                        Some(decision) => {
+                            self.apply_review(*application_id, crate::sync::review_outcome(decision))?;
+                            tally.decisions_applied += 1;
+                        }
+                        None => tally.decisions_skipped += 1,
+                    }
                 }
-                None => tally.decisions_skipped += 1,
+                Event::Catalogue { version, text } => {
+                    let name = format!("catalogue {version} received from the server");
+                    match Catalogue::parse(&name, text) {
+                        Ok(catalogue) if catalogue.version == *version => {
+                            let (store, now) = self.store_for(Action::RecordSyncOutcome)?;
+                            store.keep_catalogue(*version, text, &by, now)?;
+                            if catalogue.version > self.catalogue.version {
+                                self.catalogue = Arc::new(catalogue);
+                                tally.catalogues_installed += 1;
+                            }
+                        }
+                        // Checked by the server with this same code: a refusal here means this
+                        // build is older than the catalogue's format. Keep working on the old one.
+                        _ => tally.catalogues_refused += 1,
+                    }
+                }
+                Event::Roster { officers } => {
+                    let (store, now) = self.store_for(Action::RecordSyncOutcome)?;
+                    store.keep_roster(officers, &by, now)?;
+                    let mut deactivate = Vec::new();
+                    for officer in officers.iter().filter(|o| !o.active) {
+                        if let Ok(number) = OfficerNumber::parse(&officer.number)
+                            && store.officer(&number)?.is_some()
+                        {
+                            deactivate.push(number);
+                        }
+                    }
+                    for number in deactivate {
+                        self.drop_officer(&number, &by)?;
+                        tally.officers_deactivated += 1;
+                    }
+                    tally.rosters += 1;
+                }
+                Event::Outreach { plan } => {
+                    let (store, now) = self.store_for(Action::RecordSyncOutcome)?;
+                    if store.keep_outreach(plan, &by, now)? {
+                        tally.outreaches_updated += 1;
+                    }
+                }
             }
         }
         Ok(tally)
+    }
+
+    /// The officers the server assigned to this laptop, and whether each is set up here.
+    pub fn roster(&mut self) -> Result<Vec<crate::store::RosterEntry>> {
+        let (store, _) = self.store_for(Action::ManageOfficers)?;
+        store.roster()
+    }
+
+    /// Outreach plans this laptop is assigned to, soonest first.
+    pub fn outreaches(&mut self) -> Result<Vec<fieldkit_protocol::OutreachPlan>> {
+        let (store, _) = self.store_for(Action::ViewOutreaches)?;
+        store.outreaches()
+    }
+
+    /// Records that the server refused this laptop as revoked: sync stops until it is enrolled
+    /// again.
+    pub fn record_revocation(&mut self) -> Result<()> {
+        let by = self.officer.number.clone();
+        let (store, now) = self.store_for(Action::RecordSyncOutcome)?;
+        store.record_revocation(&by, now)
     }
 
     /// What the laptop remembers about syncing (pull cursor, last success, last error).
@@ -665,6 +751,9 @@ impl Session {
     pub fn sync_client(&mut self) -> Result<crate::sync::SyncClient> {
         let (store, _) = self.store_for(Action::RecordSyncOutcome)?;
         let enrolment = store.enrolment()?.ok_or(CoreError::NotEnrolled)?;
+        if store.revoked_at()?.is_some() {
+            return Err(CoreError::DeviceRevoked);
+        }
         crate::sync::SyncClient::new(&enrolment)
     }
 

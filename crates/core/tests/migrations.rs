@@ -5,7 +5,7 @@ use fieldkit_core::crypto::DataKey;
 use fieldkit_core::{LaptopPrefix, Reference, Store};
 use rusqlite::Connection;
 
-const LATEST: i64 = 4;
+const LATEST: i64 = 5;
 
 /// The schema as SQLite records it, so two stores can be compared.
 fn schema(conn: &Connection) -> Vec<String> {
@@ -58,6 +58,14 @@ fn seed(conn: &Connection, version: i64) {
         )
         .expect("seed v4");
     }
+    if version >= 5 {
+        conn.execute_batch(
+            "INSERT INTO catalogues VALUES (99, 'version = 99', '2026-01-01T00:00:00Z');
+             INSERT INTO roster VALUES ('FD009', 'Otieno Were', 'front_desk_officer', 1, '2026-01-01T00:00:00Z');
+             UPDATE sync_state SET revoked_at = '2026-01-02T00:00:00Z';",
+        )
+        .expect("seed v5");
+    }
 }
 
 #[test]
@@ -100,6 +108,12 @@ fn every_earlier_version_upgrades_to_the_latest_schema_keeping_its_rows() {
         if from < 3 {
             let state = upgraded.sync_state().expect("sync state");
             assert_eq!((state.pull_cursor, state.last_success_at), (0, None), "a store new to sync starts at 0");
+        }
+        if from < 5 {
+            let state = upgraded.sync_state().expect("sync state");
+            assert_eq!(state.revoked_at, None, "a laptop is not revoked by upgrading");
+            assert_eq!(upgraded.received_catalogue().expect("catalogue"), None);
+            assert!(upgraded.roster().expect("roster").is_empty());
         }
     }
 }

@@ -183,15 +183,64 @@ pub struct PullResponse {
 }
 
 /// Something the laptop must learn, in server order.
+///
+/// A laptop's own revocation is not an event: once revoked, the server answers every request
+/// from it, pulls included, with [`ErrorCode::Revoked`], which the laptop records and shows.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "event", rename_all = "snake_case")]
 pub enum Event {
     /// An MDA's decision on one revision of an application.
     Review { application_id: Uuid, revision: u32, decision: Decision },
-    /// A new catalogue version, as the TOML file's text.
+    /// A newer service catalogue, as the TOML file's text. The server checked it with the same
+    /// code the laptop uses; the laptop checks it again before using it.
     Catalogue { version: u32, text: String },
-    /// This laptop's certificate was revoked: stop, and purge as the policy says.
-    Revoked,
+    /// The officers assigned to this laptop. An officer marked inactive can no longer sign in
+    /// on it; officers the roster does not name are left as they are.
+    Roster { officers: Vec<RosterOfficer> },
+    /// An outreach this laptop is assigned to, new or changed (a higher `revision` replaces a
+    /// lower one).
+    Outreach { plan: OutreachPlan },
+}
+
+/// One officer on a laptop's roster.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RosterOfficer {
+    /// Service number, e.g. `FD001`.
+    pub number: String,
+    pub name: String,
+    /// `front_desk_officer`, `centre_manager`, `trainer` or `ict_officer`.
+    pub role: String,
+    pub active: bool,
+}
+
+/// An outreach as laptops receive it: where, when and what is offered.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OutreachPlan {
+    pub id: Uuid,
+    pub revision: u32,
+    pub name: String,
+    /// Huduma Centre running it, e.g. `Murang'a`.
+    pub centre: String,
+    /// Three-digit county code, e.g. `021`.
+    pub county_code: String,
+    pub place: String,
+    /// ISO dates, inclusive.
+    pub starts_on: String,
+    pub ends_on: String,
+    /// Catalogue service ids offered.
+    pub services: Vec<String>,
+    pub status: OutreachStatus,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OutreachStatus {
+    Draft,
+    Confirmed,
+    Running,
+    Closed,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -2,7 +2,7 @@
 //! fresh, empty store. A backend that passes can sit behind the server unchanged.
 
 use super::{Storage, StorageError};
-use fieldkit_protocol::{ApplicationRecord, Decision, Event, PushOutcome};
+use fieldkit_protocol::{ApplicationRecord, Decision, Event, OutreachPlan, OutreachStatus, PushOutcome, RosterOfficer};
 use serde_json::json;
 use uuid::Uuid;
 
@@ -97,6 +97,7 @@ pub async fn run<S: Storage>(storage: &S) {
     assert_eq!((decided.decision, decided.device_id.as_str()), (Some(Decision::Accepted), "laptop-a"));
 
     devices(storage).await;
+    publications(storage).await;
 }
 
 /// The device registry: one certificate per id, ids never reused, revocation sticks.
@@ -128,4 +129,83 @@ async fn devices<S: Storage>(storage: &S) {
 
     let listed: Vec<_> = storage.devices().await.expect("list").into_iter().map(|d| d.id).collect();
     assert_eq!(listed, ["K7QM", "P2ZX"]);
+}
+
+fn events_of(page: Vec<super::SequencedEvent>) -> Vec<Event> {
+    page.into_iter().map(|e| e.event).collect()
+}
+
+/// Catalogues go to every unrevoked device and to devices enrolled later; rosters and outreach
+/// plans go to the devices named, all or none. Runs after [`devices`]: K7QM is revoked, P2ZX is
+/// not.
+async fn publications<S: Storage>(storage: &S) {
+    assert_eq!(storage.latest_catalogue().await.expect("latest"), None);
+    let (before, _) = storage.pull("P2ZX", 0, 100).await.expect("pull");
+    let cursor = before.last().map_or(0, |e| e.seq);
+
+    assert_eq!(storage.publish_catalogue(2, "version = 2").await.expect("publish"), 1, "P2ZX only: K7QM is revoked");
+    let stale = storage.publish_catalogue(2, "version = 2 # again").await;
+    assert!(matches!(stale, Err(StorageError::StaleCatalogue { version: 2, latest: 2 })), "{stale:?}");
+    let older = storage.publish_catalogue(1, "version = 1").await;
+    assert!(matches!(older, Err(StorageError::StaleCatalogue { version: 1, latest: 2 })), "{older:?}");
+    storage.publish_catalogue(3, "version = 3").await.expect("publish 3");
+    assert_eq!(storage.latest_catalogue().await.expect("latest"), Some((3, "version = 3".to_string())));
+
+    let (page, _) = storage.pull("P2ZX", cursor, 100).await.expect("pull");
+    assert_eq!(
+        events_of(page.clone()),
+        [
+            Event::Catalogue { version: 2, text: "version = 2".into() },
+            Event::Catalogue { version: 3, text: "version = 3".into() },
+        ]
+    );
+    let cursor = page.last().map_or(cursor, |e| e.seq);
+    let (revoked, _) = storage.pull("K7QM", 0, 100).await.expect("pull");
+    assert!(events_of(revoked).iter().all(|e| !matches!(e, Event::Catalogue { .. })), "nothing for a revoked device");
+
+    // A device enrolled now starts with the newest catalogue, not the history.
+    storage
+        .enrol_device("M4RN", "dd00000000000000000000000000000000000000000000000000000000000004")
+        .await
+        .expect("enrol");
+    let (first, _) = storage.pull("M4RN", 0, 100).await.expect("pull");
+    assert_eq!(events_of(first), [Event::Catalogue { version: 3, text: "version = 3".into() }]);
+
+    // Rosters and outreach plans go to the devices named; one unknown or revoked name and
+    // nobody gets it.
+    let roster = Event::Roster {
+        officers: vec![RosterOfficer {
+            number: "FD001".into(),
+            name: "Wanjiku Kamau".into(),
+            role: "front_desk_officer".into(),
+            active: false,
+        }],
+    };
+    let unknown = storage.publish(&["P2ZX".into(), "NOPE".into()], roster.clone()).await;
+    assert!(matches!(unknown, Err(StorageError::UnknownDevice(ref id)) if id == "NOPE"), "{unknown:?}");
+    let revoked = storage.publish(&["P2ZX".into(), "K7QM".into()], roster.clone()).await;
+    assert!(matches!(revoked, Err(StorageError::DeviceRevoked(ref id)) if id == "K7QM"), "{revoked:?}");
+    let (nothing, _) = storage.pull("P2ZX", cursor, 100).await.expect("pull");
+    assert!(nothing.is_empty(), "a refused publication leaves no event behind: {nothing:?}");
+
+    let plan = Event::Outreach {
+        plan: OutreachPlan {
+            id: Uuid::from_u128(7),
+            revision: 1,
+            name: "Kangema market day".into(),
+            centre: "Murang'a".into(),
+            county_code: "021".into(),
+            place: "Kangema market".into(),
+            starts_on: "2026-12-01".into(),
+            ends_on: "2026-12-02".into(),
+            services: vec!["kra.pin-registration".into()],
+            status: OutreachStatus::Confirmed,
+        },
+    };
+    storage.publish(&["P2ZX".into()], roster.clone()).await.expect("roster");
+    storage.publish(&["P2ZX".into(), "M4RN".into()], plan.clone()).await.expect("plan");
+    let (page, _) = storage.pull("P2ZX", cursor, 100).await.expect("pull");
+    assert_eq!(events_of(page), [roster, plan.clone()]);
+    let (page, _) = storage.pull("M4RN", 0, 100).await.expect("pull");
+    assert_eq!(events_of(page).last(), Some(&plan));
 }

@@ -27,6 +27,10 @@ pub enum StorageError {
     DeviceExists(String),
     #[error("no device with id {0}")]
     UnknownDevice(String),
+    #[error("device {0} is revoked")]
+    DeviceRevoked(String),
+    #[error("catalogue version {version} is not newer than the published version {latest}")]
+    StaleCatalogue { version: u32, latest: u32 },
 }
 
 /// A laptop enrolled in the deployment: its id, bound to one client certificate by the
@@ -128,4 +132,16 @@ pub trait Storage: Send + Sync + 'static {
 
     /// Every enrolled device, oldest first.
     fn devices(&self) -> impl Future<Output = Result<Vec<Device>, StorageError>> + Send;
+
+    /// Appends `event` to the stream of each device in `device_ids`, in one transaction: if any
+    /// is unknown or revoked, nothing is published.
+    fn publish(&self, device_ids: &[String], event: Event) -> impl Future<Output = Result<(), StorageError>> + Send;
+
+    /// Keeps catalogue `version` (which must be newer than every one kept) and publishes it to
+    /// every unrevoked device, in one transaction; says how many devices it went to. Devices
+    /// enrolled later receive the newest catalogue as their first event.
+    fn publish_catalogue(&self, version: u32, text: &str) -> impl Future<Output = Result<usize, StorageError>> + Send;
+
+    /// The newest published catalogue: its version and text.
+    fn latest_catalogue(&self) -> impl Future<Output = Result<Option<(u32, String)>, StorageError>> + Send;
 }

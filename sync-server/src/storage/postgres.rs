@@ -11,12 +11,14 @@
 use super::{Device, SequencedEvent, Storage, StorageError, StoredApplication};
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
 use fieldkit_protocol::{ApplicationRecord, Decision, Event, PushOutcome, RecordResult};
-use tokio_postgres::NoTls;
+use tokio_postgres::{GenericClient, NoTls};
 use uuid::Uuid;
 
 /// Numbered migrations; `MIGRATIONS[n - 1]` takes the schema to version `n`. Never edit one
 /// that has shipped: add the next.
-const MIGRATIONS: &[&str] = &[r#"
+const MIGRATIONS: &[&str] = &[
+    // 1: applications, decisions, per-device event streams, the device registry.
+    r#"
 CREATE TABLE applications (
     id                uuid    NOT NULL,
     revision          integer NOT NULL,
@@ -52,7 +54,19 @@ CREATE TABLE devices (
     enrolled_at timestamptz NOT NULL DEFAULT now(),
     revoked_at  timestamptz
 );
-"#];
+"#,
+    // 2: published catalogues, so devices enrolled later receive the newest.
+    r#"
+CREATE TABLE catalogues (
+    version      bigint PRIMARY KEY,
+    text         text NOT NULL,
+    published_at timestamptz NOT NULL DEFAULT now()
+);
+"#,
+];
+
+/// The schema version this build migrates to.
+pub const LATEST_SCHEMA: usize = MIGRATIONS.len();
 
 /// Any number that is the same on every node: the key of the migration advisory lock.
 const MIGRATION_LOCK: i64 = 0x4855_444d_4153_594e; // "HUDMASYN"
@@ -78,11 +92,16 @@ fn device_row(row: &tokio_postgres::Row) -> Device {
 impl PostgresStorage {
     /// Connects with a libpq-style string and brings the schema up to date.
     pub async fn connect(url: &str) -> Result<PostgresStorage, StorageError> {
+        PostgresStorage::connect_at_version(url, LATEST_SCHEMA).await
+    }
+
+    /// Connects and migrates no further than `target`: for testing upgrades from older schemas.
+    pub async fn connect_at_version(url: &str, target: usize) -> Result<PostgresStorage, StorageError> {
         let config: tokio_postgres::Config = url.parse().map_err(|e| db(format!("storage.url: {e}")))?;
         let manager = Manager::from_config(config, NoTls, ManagerConfig { recycling_method: RecyclingMethod::Fast });
         let pool = Pool::builder(manager).max_size(16).build().map_err(db)?;
         let storage = PostgresStorage { pool };
-        storage.migrate().await?;
+        storage.migrate(target.min(LATEST_SCHEMA)).await?;
         Ok(storage)
     }
 
@@ -97,7 +116,7 @@ impl PostgresStorage {
         Ok(row.get::<_, i32>(0) as usize)
     }
 
-    async fn migrate(&self) -> Result<(), StorageError> {
+    async fn migrate(&self, target: usize) -> Result<(), StorageError> {
         let mut client = self.pool.get().await.map_err(db)?;
         let tx = client.transaction().await.map_err(db)?;
         tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK]).await.map_err(db)?;
@@ -112,7 +131,7 @@ impl PostgresStorage {
                 MIGRATIONS.len()
             )));
         }
-        for (index, migration) in MIGRATIONS.iter().enumerate().skip(current) {
+        for (index, migration) in MIGRATIONS.iter().enumerate().take(target).skip(current) {
             tx.batch_execute(migration).await.map_err(db)?;
             tx.execute("INSERT INTO schema_migrations (version) VALUES ($1)", &[&(index as i32 + 1)])
                 .await
@@ -122,13 +141,46 @@ impl PostgresStorage {
     }
 
     async fn device_where(
-        client: &tokio_postgres::Client,
+        client: &impl GenericClient,
         column: &str,
         value: &str,
     ) -> Result<Option<Device>, StorageError> {
         let row = client.query_opt(&format!("{DEVICE_SELECT} WHERE {column} = $1"), &[&value]).await.map_err(db)?;
         Ok(row.as_ref().map(device_row))
     }
+}
+
+/// Appends `event` to `device_id`'s stream inside the caller's transaction. Locks the device's
+/// counter row until commit: see the module comment.
+async fn append_event(tx: &impl GenericClient, device_id: &str, event: &Event) -> Result<(), StorageError> {
+    let seq: i64 = tx
+        .query_one(
+            "INSERT INTO event_heads (device_id, last_seq) VALUES ($1, 1)
+             ON CONFLICT (device_id) DO UPDATE SET last_seq = event_heads.last_seq + 1 RETURNING last_seq",
+            &[&device_id],
+        )
+        .await
+        .map_err(db)?
+        .get(0);
+    let payload = serde_json::to_string(event).map_err(db)?;
+    tx.execute("INSERT INTO events (device_id, seq, payload) VALUES ($1, $2, $3)", &[&device_id, &seq, &payload])
+        .await
+        .map_err(db)?;
+    Ok(())
+}
+
+async fn latest_catalogue(client: &impl GenericClient) -> Result<Option<(u32, String)>, StorageError> {
+    let row = client
+        .query_opt("SELECT version, text FROM catalogues ORDER BY version DESC LIMIT 1", &[])
+        .await
+        .map_err(db)?;
+    row.map(|row| {
+        let version: i64 = row.get(0);
+        let version =
+            u32::try_from(version).map_err(|_| StorageError::Corrupt(format!("catalogue version {version}")))?;
+        Ok((version, row.get(1)))
+    })
+    .transpose()
 }
 
 fn revision(r: u32) -> i32 {
@@ -229,21 +281,7 @@ impl Storage for PostgresStorage {
         if inserted == 0 {
             return Err(StorageError::AlreadyDecided(application_id, revision_number));
         }
-        // Locks this device's counter row until commit: see the module comment.
-        let seq: i64 = tx
-            .query_one(
-                "INSERT INTO event_heads (device_id, last_seq) VALUES ($1, 1)
-                 ON CONFLICT (device_id) DO UPDATE SET last_seq = event_heads.last_seq + 1 RETURNING last_seq",
-                &[&device],
-            )
-            .await
-            .map_err(db)?
-            .get(0);
-        let event = Event::Review { application_id, revision: revision_number, decision };
-        let payload = serde_json::to_string(&event).map_err(db)?;
-        tx.execute("INSERT INTO events (device_id, seq, payload) VALUES ($1, $2, $3)", &[&device, &seq, &payload])
-            .await
-            .map_err(db)?;
+        append_event(&*tx, &device, &Event::Review { application_id, revision: revision_number, decision }).await?;
         tx.commit().await.map_err(db)
     }
 
@@ -288,24 +326,34 @@ impl Storage for PostgresStorage {
     }
 
     async fn enrol_device(&self, device_id: &str, fingerprint: &str) -> Result<Device, StorageError> {
-        let client = self.pool.get().await.map_err(db)?;
-        let row = client
-            .query_opt(
-                &format!(
-                    "WITH inserted AS (INSERT INTO devices (id, fingerprint) VALUES ($1, $2) ON CONFLICT DO NOTHING RETURNING *)
-                     {} ",
-                    DEVICE_SELECT.replace("FROM devices", "FROM inserted")
-                ),
+        let mut client = self.pool.get().await.map_err(db)?;
+        let tx = client.transaction().await.map_err(db)?;
+        // Shares the lock `publish_catalogue` takes exclusively: a device enrolled while a
+        // catalogue is published gets it either here or from the publication, never neither.
+        tx.batch_execute("LOCK TABLE catalogues IN SHARE MODE").await.map_err(db)?;
+        let inserted = tx
+            .execute(
+                "INSERT INTO devices (id, fingerprint) VALUES ($1, $2) ON CONFLICT DO NOTHING",
                 &[&device_id, &fingerprint],
             )
             .await
             .map_err(db)?;
-        row.as_ref().map(device_row).ok_or_else(|| StorageError::DeviceExists(device_id.to_string()))
+        if inserted == 0 {
+            return Err(StorageError::DeviceExists(device_id.to_string()));
+        }
+        if let Some((version, text)) = latest_catalogue(&*tx).await? {
+            append_event(&*tx, device_id, &Event::Catalogue { version, text }).await?;
+        }
+        let device = Self::device_where(&*tx, "id", device_id)
+            .await?
+            .ok_or_else(|| StorageError::UnknownDevice(device_id.to_string()))?;
+        tx.commit().await.map_err(db)?;
+        Ok(device)
     }
 
     async fn device_by_fingerprint(&self, fingerprint: &str) -> Result<Option<Device>, StorageError> {
         let client = self.pool.get().await.map_err(db)?;
-        Self::device_where(&client, "fingerprint", fingerprint).await
+        Self::device_where(&**client, "fingerprint", fingerprint).await
     }
 
     async fn revoke_device(&self, device_id: &str) -> Result<Device, StorageError> {
@@ -314,12 +362,59 @@ impl Storage for PostgresStorage {
             .execute("UPDATE devices SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL", &[&device_id])
             .await
             .map_err(db)?;
-        Self::device_where(&client, "id", device_id).await?.ok_or_else(|| StorageError::UnknownDevice(device_id.into()))
+        Self::device_where(&**client, "id", device_id)
+            .await?
+            .ok_or_else(|| StorageError::UnknownDevice(device_id.into()))
     }
 
     async fn devices(&self) -> Result<Vec<Device>, StorageError> {
         let client = self.pool.get().await.map_err(db)?;
         let rows = client.query(&format!("{DEVICE_SELECT} ORDER BY enrolled_at, id"), &[]).await.map_err(db)?;
         Ok(rows.iter().map(device_row).collect())
+    }
+
+    async fn publish(&self, device_ids: &[String], event: Event) -> Result<(), StorageError> {
+        let mut client = self.pool.get().await.map_err(db)?;
+        let tx = client.transaction().await.map_err(db)?;
+        for id in device_ids {
+            match Self::device_where(&*tx, "id", id).await? {
+                None => return Err(StorageError::UnknownDevice(id.clone())),
+                Some(device) if device.revoked_at.is_some() => return Err(StorageError::DeviceRevoked(id.clone())),
+                Some(_) => append_event(&*tx, id, &event).await?,
+            }
+        }
+        tx.commit().await.map_err(db)
+    }
+
+    async fn publish_catalogue(&self, version: u32, text: &str) -> Result<usize, StorageError> {
+        let mut client = self.pool.get().await.map_err(db)?;
+        let tx = client.transaction().await.map_err(db)?;
+        tx.batch_execute("LOCK TABLE catalogues IN EXCLUSIVE MODE").await.map_err(db)?;
+        if let Some((latest, _)) = latest_catalogue(&*tx).await?
+            && latest >= version
+        {
+            return Err(StorageError::StaleCatalogue { version, latest });
+        }
+        tx.execute("INSERT INTO catalogues (version, text) VALUES ($1, $2)", &[&i64::from(version), &text])
+            .await
+            .map_err(db)?;
+        let devices: Vec<String> = tx
+            .query("SELECT id FROM devices WHERE revoked_at IS NULL ORDER BY id", &[])
+            .await
+            .map_err(db)?
+            .iter()
+            .map(|row| row.get(0))
+            .collect();
+        let event = Event::Catalogue { version, text: text.to_string() };
+        for device in &devices {
+            append_event(&*tx, device, &event).await?;
+        }
+        tx.commit().await.map_err(db)?;
+        Ok(devices.len())
+    }
+
+    async fn latest_catalogue(&self) -> Result<Option<(u32, String)>, StorageError> {
+        let client = self.pool.get().await.map_err(db)?;
+        latest_catalogue(&**client).await
     }
 }

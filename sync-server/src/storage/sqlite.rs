@@ -41,6 +41,11 @@ CREATE TABLE IF NOT EXISTS devices (
     enrolled_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now')),
     revoked_at  TEXT
 ) STRICT;
+CREATE TABLE IF NOT EXISTS catalogues (
+    version      INTEGER PRIMARY KEY,
+    text         TEXT NOT NULL,
+    published_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))
+) STRICT;
 "#;
 
 const DEVICE_COLUMNS: &str = "id, fingerprint, enrolled_at, revoked_at";
@@ -53,6 +58,21 @@ fn device_by(conn: &Connection, column: &str, value: &str) -> Result<Option<Devi
     conn.query_row(&format!("SELECT {DEVICE_COLUMNS} FROM devices WHERE {column} = ?1"), [value], device_row)
         .optional()
         .map_err(db)
+}
+
+/// Appends `event` to `device_id`'s stream inside the caller's transaction.
+fn append_event(conn: &Connection, device_id: &str, event: &Event) -> Result<(), StorageError> {
+    let payload = serde_json::to_string(event).map_err(db)?;
+    conn.execute("INSERT INTO events (device_id, payload) VALUES (?1, ?2)", params![device_id, payload]).map_err(db)?;
+    Ok(())
+}
+
+fn latest_catalogue(conn: &Connection) -> Result<Option<(u32, String)>, StorageError> {
+    conn.query_row("SELECT version, text FROM catalogues ORDER BY version DESC LIMIT 1", [], |r| {
+        Ok((r.get(0)?, r.get(1)?))
+    })
+    .optional()
+    .map_err(db)
 }
 
 #[derive(Clone)]
@@ -192,10 +212,7 @@ impl Storage for SqliteStorage {
                 params![application_id.to_string(), revision, decision_text],
             )
             .map_err(db)?;
-            let event = Event::Review { application_id, revision, decision };
-            let payload = serde_json::to_string(&event).map_err(db)?;
-            tx.execute("INSERT INTO events (device_id, payload) VALUES (?1, ?2)", params![device, payload])
-                .map_err(db)?;
+            append_event(&tx, &device, &Event::Review { application_id, revision, decision })?;
             tx.commit().map_err(db)?;
             Ok(())
         })
@@ -267,6 +284,9 @@ impl Storage for SqliteStorage {
             }
             tx.execute("INSERT INTO devices (id, fingerprint) VALUES (?1, ?2)", params![device_id, fingerprint])
                 .map_err(db)?;
+            if let Some((version, text)) = latest_catalogue(&tx)? {
+                append_event(&tx, &device_id, &Event::Catalogue { version, text })?;
+            }
             let device = device_by(&tx, "id", &device_id)?.ok_or(StorageError::UnknownDevice(device_id))?;
             tx.commit().map_err(db)?;
             Ok(device)
@@ -300,5 +320,50 @@ impl Storage for SqliteStorage {
             rows.collect::<Result<Vec<_>, _>>().map_err(db)
         })
         .await
+    }
+
+    async fn publish(&self, device_ids: &[String], event: Event) -> Result<(), StorageError> {
+        let device_ids = device_ids.to_vec();
+        self.with(move |conn| {
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(db)?;
+            for id in &device_ids {
+                match device_by(&tx, "id", id)? {
+                    None => return Err(StorageError::UnknownDevice(id.clone())),
+                    Some(device) if device.revoked_at.is_some() => return Err(StorageError::DeviceRevoked(id.clone())),
+                    Some(_) => append_event(&tx, id, &event)?,
+                }
+            }
+            tx.commit().map_err(db)
+        })
+        .await
+    }
+
+    async fn publish_catalogue(&self, version: u32, text: &str) -> Result<usize, StorageError> {
+        let text = text.to_string();
+        self.with(move |conn| {
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(db)?;
+            if let Some((latest, _)) = latest_catalogue(&tx)?
+                && latest >= version
+            {
+                return Err(StorageError::StaleCatalogue { version, latest });
+            }
+            tx.execute("INSERT INTO catalogues (version, text) VALUES (?1, ?2)", params![version, text]).map_err(db)?;
+            let devices: Vec<String> = {
+                let mut statement = tx.prepare("SELECT id FROM devices WHERE revoked_at IS NULL").map_err(db)?;
+                let rows = statement.query_map([], |r| r.get(0)).map_err(db)?;
+                rows.collect::<Result<_, _>>().map_err(db)?
+            };
+            let event = Event::Catalogue { version, text };
+            for device in &devices {
+                append_event(&tx, device, &event)?;
+            }
+            tx.commit().map_err(db)?;
+            Ok(devices.len())
+        })
+        .await
+    }
+
+    async fn latest_catalogue(&self) -> Result<Option<(u32, String)>, StorageError> {
+        self.with(|conn| latest_catalogue(conn)).await
     }
 }

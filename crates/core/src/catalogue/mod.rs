@@ -26,7 +26,7 @@ pub const FORMAT: u32 = 1;
 
 /// The built-in catalogue, compiled in so a laptop can capture from its first start.
 pub const BUILT_IN_FILE: &str = "huduma-catalogue.toml";
-const BUILT_IN_TEXT: &str = include_str!("../../catalogue/huduma-catalogue.toml");
+pub const BUILT_IN_TEXT: &str = include_str!("../../catalogue/huduma-catalogue.toml");
 
 /// Form key under which the documents the officer saw are listed (by document id).
 pub const DOCUMENTS_KEY: &str = "documents";

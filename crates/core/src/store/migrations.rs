@@ -115,6 +115,29 @@ pub(crate) const MIGRATIONS: &[&str] = &[
         enrolled_at  TEXT NOT NULL
     ) STRICT;
     "#,
+    // 5: what the server publishes to the laptop: catalogue versions (the newest in force), the
+    // officers assigned to it, outreach plans; and when the server said it was revoked.
+    r#"
+    CREATE TABLE catalogues (
+        version      INTEGER PRIMARY KEY CHECK (version > 0),
+        text         TEXT NOT NULL,
+        received_at  TEXT NOT NULL
+    ) STRICT;
+    CREATE TABLE roster (
+        number       TEXT PRIMARY KEY,
+        display_name TEXT NOT NULL,
+        role         TEXT NOT NULL,
+        active       INTEGER NOT NULL CHECK (active IN (0, 1)),
+        received_at  TEXT NOT NULL
+    ) STRICT;
+    CREATE TABLE outreaches (
+        id           TEXT PRIMARY KEY,
+        revision     INTEGER NOT NULL,
+        plan         TEXT NOT NULL,
+        received_at  TEXT NOT NULL
+    ) STRICT;
+    ALTER TABLE sync_state ADD COLUMN revoked_at TEXT;
+    "#,
 ];
 
 pub(crate) const LATEST: i64 = MIGRATIONS.len() as i64;

@@ -10,8 +10,10 @@
 
 mod audit;
 pub(crate) mod migrations;
+mod received;
 
 pub use audit::{AuditEntry, AuditProblem, AuditReport};
+pub use received::RosterEntry;
 
 use crate::application::{Application, ApplicationState, NewApplication, ReviewOutcome, Transition};
 use crate::citizen::{Citizen, CitizenDetails, Sex};
@@ -556,16 +558,25 @@ impl Store {
     /// The persisted sync state.
     pub fn sync_state(&self) -> Result<SyncState> {
         let row = self.conn.query_row(
-            "SELECT pull_cursor, last_success_at, last_attempt_at, last_error FROM sync_state",
+            "SELECT pull_cursor, last_success_at, last_attempt_at, last_error, revoked_at FROM sync_state",
             [],
-            |r| Ok((r.get::<_, i64>(0)?, r.get::<_, Option<String>>(1)?, r.get::<_, Option<String>>(2)?, r.get(3)?)),
+            |r| {
+                Ok((
+                    r.get::<_, i64>(0)?,
+                    r.get::<_, Option<String>>(1)?,
+                    r.get::<_, Option<String>>(2)?,
+                    r.get(3)?,
+                    r.get::<_, Option<String>>(4)?,
+                ))
+            },
         )?;
-        let (cursor, success, attempt, last_error) = row;
+        let (cursor, success, attempt, last_error, revoked) = row;
         Ok(SyncState {
             pull_cursor: u64::try_from(cursor).map_err(|_| conversion_error("pull cursor"))?,
             last_success_at: success.as_deref().map(parse_time).transpose()?,
             last_attempt_at: attempt.as_deref().map(parse_time).transpose()?,
             last_error,
+            revoked_at: revoked.as_deref().map(parse_time).transpose()?,
         })
     }
 
@@ -633,6 +644,8 @@ impl Store {
                 at
             ],
         )?;
+        // A new certificate starts with a clean slate.
+        tx.execute("UPDATE sync_state SET revoked_at = NULL, last_error = NULL", [])?;
         let certificate = fieldkit_protocol::content_hash(&serde_json::Value::String(enrolment.cert_pem.clone()));
         audit::append(
             &tx,
@@ -727,6 +740,9 @@ pub struct SyncState {
     pub last_attempt_at: Option<OffsetDateTime>,
     /// The last attempt's error, in plain words, when it failed.
     pub last_error: Option<String>,
+    /// When the server refused this laptop as revoked; cleared by a new enrolment.
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub revoked_at: Option<OffsetDateTime>,
 }
 
 /// An earlier application that may be the same request again (for duplicate warnings).

@@ -9,7 +9,7 @@
 
 use super::client::{SyncClient, WireBytes};
 use super::{PullTally, PushTally};
-use crate::error::Result;
+use crate::error::{CoreError, Result};
 use crate::session::Session;
 use serde::Serialize;
 use std::future::Future;
@@ -148,6 +148,9 @@ pub async fn sync_once(
             session.record_sync_attempt(Ok(report.cursor))?;
         }
         Err(e) => {
+            if matches!(e, CoreError::DeviceRevoked) {
+                session.record_revocation()?;
+            }
             session.record_sync_attempt(Err(&e.to_string()))?;
         }
     }
@@ -206,9 +209,7 @@ async fn run(
         let (page, wire) = client.pull(cursor, PULL_PAGE).await?;
         count(&mut state, wire);
         let tally = session.apply_events(&page.events)?;
-        report.pulled.decisions_applied += tally.decisions_applied;
-        report.pulled.decisions_skipped += tally.decisions_skipped;
-        report.pulled.other_events += tally.other_events;
+        report.pulled.add(&tally);
         state.events_received += page.events.len() as u64;
         progress(&state);
         if page.cursor > cursor {

@@ -60,8 +60,27 @@ pub struct PullTally {
     pub decisions_applied: u32,
     /// Decisions already applied, or for a revision the laptop no longer holds.
     pub decisions_skipped: u32,
-    /// Events this part of the client does not handle (catalogue, revocation): for the caller.
-    pub other_events: u32,
+    /// Newer catalogues put in force.
+    pub catalogues_installed: u32,
+    /// Catalogues this build could not use (older than their format); the current one stays.
+    pub catalogues_refused: u32,
+    pub rosters: u32,
+    /// Officers the roster marked inactive who can no longer sign in here.
+    pub officers_deactivated: u32,
+    /// Outreach plans new or changed.
+    pub outreaches_updated: u32,
+}
+
+impl PullTally {
+    pub fn add(&mut self, other: &PullTally) {
+        self.decisions_applied += other.decisions_applied;
+        self.decisions_skipped += other.decisions_skipped;
+        self.catalogues_installed += other.catalogues_installed;
+        self.catalogues_refused += other.catalogues_refused;
+        self.rosters += other.rosters;
+        self.officers_deactivated += other.officers_deactivated;
+        self.outreaches_updated += other.outreaches_updated;
+    }
 }
 
 /// The decision as the laptop's lifecycle knows it.
