@@ -6,6 +6,7 @@
 //! device registry maps it to an [`AuthenticatedDevice`]), and delegates to a [`storage::Storage`].
 
 pub mod config;
+pub mod import;
 pub mod pki;
 pub mod publish;
 pub mod serve;

@@ -45,6 +45,11 @@ enum Command {
     /// Publish an outreach plan to the laptops assigned to it.
     #[command(subcommand)]
     Outreach(OutreachCommand),
+    /// Import USB export bundles from laptops that had no link; safe to repeat.
+    Import {
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
     /// Record an MDA's decision on one application revision (until the review console lands).
     Decide {
         #[arg(long)]
@@ -243,6 +248,33 @@ async fn on_storage<S: Storage>(config: &Config, storage: Arc<S>, command: Comma
             println!("outreach {id} revision {revision} published to {}", laptops.join(", "));
             Ok(())
         }
+        Command::Import { files } => {
+            let secret = pki::import_key(&config.pki_dir)?;
+            let mut failed = 0;
+            for file in files {
+                let name = file.display().to_string();
+                let outcome = match std::fs::read(&file) {
+                    Ok(bytes) => {
+                        huduma_sync::import::import_bundle(&*storage, &secret, &bytes).await.map_err(|e| e.to_string())
+                    }
+                    Err(e) => Err(e.to_string()),
+                };
+                match outcome {
+                    Ok(r) => println!(
+                        "{name}: from {} made {}: {} stored, {} already stored, {} conflicts, {} refused",
+                        r.device_id, r.created_at, r.stored, r.already_stored, r.conflicts, r.invalid
+                    ),
+                    Err(e) => {
+                        failed += 1;
+                        eprintln!("{name}: not imported: {e}");
+                    }
+                }
+            }
+            if failed > 0 {
+                return Err(format!("{failed} bundle(s) not imported").into());
+            }
+            Ok(())
+        }
         Command::Ca(_) | Command::ServerCert { .. } => Err("not a storage command".into()),
     }
 }
@@ -267,6 +299,7 @@ async fn enrol<S: Storage>(
         ca_pem: pki::ca_pem(&config.pki_dir)?,
         cert_pem: credentials.cert_pem,
         key_pem: credentials.key_pem,
+        import_key: Some(pki::import_key(&config.pki_dir)?.public_hex()),
     };
     let text = toml::to_string(&enrolment)?;
     // Registered first: a file without a registration would be refused anyway, while a

@@ -3,9 +3,11 @@
 //! name) and recorded in the device registry by fingerprint.
 //!
 //! Files in the PKI directory: `ca.pem`, `ca.key` (the CA's private key: keep this directory on
-//! the server, mode 0700, and back it up offline), `server.pem`, `server.key`. Keys are ECDSA
-//! P-256, which every TLS 1.3 stack speaks and which signs fast on old laptops.
+//! the server, mode 0700, and back it up offline), `server.pem`, `server.key`, and `import.key`
+//! (the X25519 key laptops seal USB export bundles to). Certificate keys are ECDSA P-256, which
+//! every TLS 1.3 stack speaks and which signs fast on old laptops.
 
+use fieldkit_protocol::bundle::ImportSecret;
 use rcgen::{
     BasicConstraints, CertificateParams, DistinguishedName, DnType, ExtendedKeyUsagePurpose, IsCa, Issuer, KeyPair,
     KeyUsagePurpose, SanType,
@@ -19,6 +21,7 @@ pub const CA_CERT: &str = "ca.pem";
 pub const CA_KEY: &str = "ca.key";
 pub const SERVER_CERT: &str = "server.pem";
 pub const SERVER_KEY: &str = "server.key";
+pub const IMPORT_KEY: &str = "import.key";
 
 /// How long certificates live. Laptops are re-enrolled when they come back to the centre for
 /// their yearly check; two years leaves slack for a laptop that misses one.
@@ -75,6 +78,35 @@ fn write(path: &Path, contents: &str, secret: bool) -> Result<(), PkiError> {
     file.sync_all().map_err(io)
 }
 
+/// The key export bundles are sealed to, created on first use and never replaced: bundles already
+/// on their way on USB sticks are sealed to it.
+pub fn import_key(dir: &Path) -> Result<ImportSecret, PkiError> {
+    let path = dir.join(IMPORT_KEY);
+    let bad = |message: String| PkiError::BadFile { path: path.clone(), message };
+    if !path.exists() {
+        let secret = ImportSecret::generate().map_err(|e| bad(e.to_string()))?;
+        let mut options = std::fs::OpenOptions::new();
+        options.write(true).create_new(true);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            options.mode(0o600);
+        }
+        match options.open(&path) {
+            Ok(mut file) => {
+                let io = |source| PkiError::Io { path: path.clone(), source };
+                file.write_all(secret.to_hex().as_bytes()).map_err(io)?;
+                file.sync_all().map_err(io)?;
+                return Ok(secret);
+            }
+            // Another process created it meanwhile: use theirs.
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+            Err(source) => return Err(PkiError::Io { path, source }),
+        }
+    }
+    ImportSecret::from_hex(&read(&path)?).map_err(|e| bad(e.to_string()))
+}
+
 fn validity(params: &mut CertificateParams, lifetime: Duration) {
     let now = OffsetDateTime::now_utc();
     // An hour of slack for laptops whose clocks run a little behind the server's.
@@ -111,6 +143,7 @@ pub fn init_ca(dir: &Path, name: &str) -> Result<String, PkiError> {
     let cert = params.self_signed(&key)?;
     write(&key_path, &key.serialize_pem(), true)?;
     write(&cert_path, &cert.pem(), false)?;
+    import_key(dir)?;
     Ok(fingerprint(cert.der()))
 }
 

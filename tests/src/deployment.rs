@@ -29,6 +29,7 @@ pub async fn enrol<S: Storage>(pki_dir: &Path, storage: &S, device_id: &str, ser
         ca_pem: pki::ca_pem(pki_dir).expect("ca pem"),
         cert_pem: credentials.cert_pem,
         key_pem: credentials.key_pem,
+        import_key: Some(pki::import_key(pki_dir).expect("import key").public_hex()),
     }
 }
 

@@ -92,6 +92,12 @@ enum Command {
     Sync,
     /// When the laptop last synced, where its pull cursor is, and the last error
     SyncStatus,
+    /// Seal the outbox into an encrypted, signed bundle file in DIR (a USB stick) for the
+    /// server to import when the laptop has had no link for days (centre manager)
+    ExportBundle {
+        #[arg(long)]
+        to: PathBuf,
+    },
     /// Officers the server assigned to this laptop, and whether each is set up here
     Roster,
     /// Outreach plans this laptop is assigned to, soonest first
@@ -424,6 +430,19 @@ fn run(cli: Cli, lang: Lang) -> Result<(), Failure> {
                 ));
             }
             out.print(&state, &text);
+        }
+        Command::ExportBundle { to } => {
+            let mut session = sign_in(&profile, cli.officer.as_deref())?;
+            let bundle = session.export_bundle()?;
+            let path = bundle.write_into(&to)?;
+            let value = serde_json::json!({ "path": path, "records": bundle.records, "bytes": bundle.bytes.len() });
+            let text = format!(
+                "Exported {} application(s) to {} ({} bytes). They stay in the outbox until the server acknowledges them.",
+                bundle.records,
+                path.display(),
+                bundle.bytes.len()
+            );
+            out.print(&value, &text);
         }
         Command::Roster => {
             let mut session = sign_in(&profile, cli.officer.as_deref())?;

@@ -230,6 +230,13 @@ pub enum CoreError {
     /// Any other refusal, with the server's stable code.
     #[error("the sync server refused the request ({code}): {message}")]
     SyncRefused { code: String, message: String },
+    /// The enrolment predates export bundles (no server import key in it).
+    #[error("this laptop's enrolment has no import key for export bundles; enrol it again")]
+    ExportNotSetUp,
+    #[error("there is nothing waiting to be sent, so nothing to export")]
+    NothingToExport,
+    #[error("the export bundle could not be made: {0}")]
+    ExportFailed(String),
 }
 
 impl CoreError {
@@ -269,6 +276,9 @@ impl CoreError {
             CoreError::ServerNotTrusted(_) => "server_not_trusted",
             CoreError::DeviceUnknown => "device_unknown",
             CoreError::DeviceRevoked => "device_revoked",
+            CoreError::ExportNotSetUp => "export_not_set_up",
+            CoreError::NothingToExport => "nothing_to_export",
+            CoreError::ExportFailed(_) => "export_failed",
             CoreError::ProtocolUnsupported(_) => "protocol_unsupported",
             CoreError::SyncRefused { .. } => "sync_refused",
         }
@@ -352,9 +362,14 @@ impl CoreError {
             CoreError::EnrolmentInvalid(detail)
             | CoreError::SyncUnreachable(detail)
             | CoreError::ServerNotTrusted(detail)
-            | CoreError::ProtocolUnsupported(detail) => vec![("detail", detail.clone())],
+            | CoreError::ProtocolUnsupported(detail)
+            | CoreError::ExportFailed(detail) => vec![("detail", detail.clone())],
             CoreError::SyncRefused { code, message } => vec![("code", code.clone()), ("detail", message.clone())],
-            CoreError::NotEnrolled | CoreError::DeviceUnknown | CoreError::DeviceRevoked => Vec::new(),
+            CoreError::NotEnrolled
+            | CoreError::DeviceUnknown
+            | CoreError::DeviceRevoked
+            | CoreError::ExportNotSetUp
+            | CoreError::NothingToExport => Vec::new(),
             CoreError::WrongPin
             | CoreError::SessionLocked
             | CoreError::CannotRemoveSelf

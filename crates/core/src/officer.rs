@@ -47,6 +47,8 @@ impl Role {
             EnrolDevice => matches!(self, IctOfficer),
             // Where and when the tent goes up is for everyone who works in it.
             ViewOutreaches => true,
+            // Citizens' data leaves the laptop on a stick: the manager answers for it.
+            ExportOutbox => matches!(self, CentreManager),
         }
     }
 
@@ -70,6 +72,7 @@ pub enum Action {
     RecordSyncOutcome,
     EnrolDevice,
     ViewOutreaches,
+    ExportOutbox,
 }
 
 impl Action {
@@ -82,6 +85,7 @@ impl Action {
             Action::RecordSyncOutcome => "record sync outcomes",
             Action::EnrolDevice => "enrol this laptop for sync",
             Action::ViewOutreaches => "view outreach plans",
+            Action::ExportOutbox => "export the outbox to a USB bundle",
         }
     }
 }

@@ -590,6 +590,27 @@ impl Session {
 
     // --- sync ------------------------------------------------------------------------------------
 
+    /// Seals the whole outbox into an export bundle for a USB stick (centre manager only), for a
+    /// laptop that has had no link for days. The applications stay in the outbox: the next sync
+    /// is acknowledged for them as already stored, so they are delivered once either way.
+    pub fn export_bundle(&mut self) -> Result<crate::sync::export::ExportedBundle> {
+        let by = self.officer.number.clone();
+        let (store, now) = self.store_for(Action::ExportOutbox)?;
+        let enrolment = store.enrolment()?.ok_or(CoreError::NotEnrolled)?;
+        let outbox = store.applications_page(Some(ApplicationState::Submitted), usize::MAX)?;
+        if outbox.is_empty() {
+            return Err(CoreError::NothingToExport);
+        }
+        let mut records = Vec::with_capacity(outbox.len());
+        for application in &outbox {
+            let citizen = store.citizen(application.citizen_id)?;
+            records.push(crate::sync::record(application, &citizen));
+        }
+        let bundle = crate::sync::export::seal(&enrolment, records, now)?;
+        store.record_export(&bundle, &by, now)?;
+        Ok(bundle)
+    }
+
     /// Up to `limit` outbox applications as wire records, oldest first.
     pub fn outbox_records(&mut self, limit: usize) -> Result<Vec<fieldkit_protocol::ApplicationRecord>> {
         let (store, _) = self.store_for(Action::RecordSyncOutcome)?;

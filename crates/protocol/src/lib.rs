@@ -10,8 +10,9 @@
 //! revision with a different hash is a conflict, reported and never overwritten.
 //!
 //! Architecture invariant: this crate knows nothing of HTTP, TLS, SQL or the file system (gzip
-//! works on byte slices).
+//! and the offline [`bundle`] work on byte slices).
 
+pub mod bundle;
 pub mod gzip;
 
 use serde::{Deserialize, Serialize};
@@ -33,7 +34,6 @@ pub mod paths {
     pub const HEALTH: &str = "/health";
     pub const PUSH: &str = "/v1/push";
     pub const PULL: &str = "/v1/pull";
-    pub const IMPORT_BUNDLE: &str = "/v1/import";
 }
 
 /// What enrolment hands a laptop: its id, where to sync, the deployment CA to pin, and its own
@@ -49,6 +49,10 @@ pub struct Enrolment {
     pub ca_pem: String,
     pub cert_pem: String,
     pub key_pem: String,
+    /// The server's X25519 import key (hex) that export bundles are sealed to; absent in
+    /// enrolments made before bundles existed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub import_key: Option<String>,
 }
 
 /// Crockford base-32 characters a device id is made of (no I, L, O, U).

@@ -116,7 +116,8 @@ pub(crate) const MIGRATIONS: &[&str] = &[
     ) STRICT;
     "#,
     // 5: what the server publishes to the laptop: catalogue versions (the newest in force), the
-    // officers assigned to it, outreach plans; and when the server said it was revoked.
+    // officers assigned to it, outreach plans; when the server said it was revoked; and the
+    // server's import key that export bundles are sealed to.
     r#"
     CREATE TABLE catalogues (
         version      INTEGER PRIMARY KEY CHECK (version > 0),
@@ -137,6 +138,7 @@ pub(crate) const MIGRATIONS: &[&str] = &[
         received_at  TEXT NOT NULL
     ) STRICT;
     ALTER TABLE sync_state ADD COLUMN revoked_at TEXT;
+    ALTER TABLE enrolment ADD COLUMN import_key TEXT;
     "#,
 ];
 

@@ -609,13 +609,14 @@ impl Store {
     pub fn enrolment(&self) -> Result<Option<fieldkit_protocol::Enrolment>> {
         Ok(self
             .conn
-            .query_row("SELECT device_id, server_url, ca_pem, cert_pem, key_pem FROM enrolment", [], |r| {
+            .query_row("SELECT device_id, server_url, ca_pem, cert_pem, key_pem, import_key FROM enrolment", [], |r| {
                 Ok(fieldkit_protocol::Enrolment {
                     device_id: r.get(0)?,
                     server_url: r.get(1)?,
                     ca_pem: r.get(2)?,
                     cert_pem: r.get(3)?,
                     key_pem: r.get(4)?,
+                    import_key: r.get(5)?,
                 })
             })
             .optional()?)
@@ -632,8 +633,8 @@ impl Store {
         let at = format_time(now)?;
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         tx.execute(
-            "INSERT OR REPLACE INTO enrolment (singleton, device_id, server_url, ca_pem, cert_pem, key_pem, enrolled_by, enrolled_at)
-             VALUES (1, ?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            "INSERT OR REPLACE INTO enrolment (singleton, device_id, server_url, ca_pem, cert_pem, key_pem, enrolled_by, enrolled_at, import_key)
+             VALUES (1, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
             params![
                 enrolment.device_id,
                 enrolment.server_url,
@@ -641,7 +642,8 @@ impl Store {
                 enrolment.cert_pem,
                 enrolment.key_pem,
                 by.as_str(),
-                at
+                at,
+                enrolment.import_key
             ],
         )?;
         // A new certificate starts with a clean slate.

@@ -1,6 +1,7 @@
-//! What the server publishes to the laptop and the laptop keeps: catalogue versions, the roster
-//! of officers assigned to it, outreach plans, and the fact that it was revoked. Each is kept
-//! idempotently (the same event applied twice changes nothing the second time) and audited.
+//! What passes between the laptop and the server outside the application lifecycle: what the
+//! server publishes and the laptop keeps (catalogue versions, the roster of officers assigned to
+//! it, outreach plans, the fact that it was revoked), each kept idempotently (the same event
+//! applied twice changes nothing the second time); and the audit of outbox exports.
 
 use super::audit::{self, Change};
 use super::{Store, conversion_error, format_time, parse_time};
@@ -193,5 +194,31 @@ impl Store {
     pub fn revoked_at(&self) -> Result<Option<OffsetDateTime>> {
         let text: Option<String> = self.conn.query_row("SELECT revoked_at FROM sync_state", [], |r| r.get(0))?;
         Ok(text.as_deref().map(parse_time).transpose()?)
+    }
+
+    /// Audits an export: how many records left the laptop in a bundle, and the bundle's hash.
+    pub(crate) fn record_export(
+        &mut self,
+        bundle: &crate::sync::export::ExportedBundle,
+        by: &OfficerNumber,
+        now: OffsetDateTime,
+    ) -> Result<()> {
+        use sha2::Digest;
+        let at = format_time(now)?;
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        audit::append(
+            &tx,
+            Change {
+                at: &at,
+                officer: by.as_str(),
+                action: "outbox.exported",
+                entity: "bundle",
+                entity_id: &bundle.file_name(),
+                before_hash: None,
+                after_hash: Some(hex::encode(sha2::Sha256::digest(&bundle.bytes))),
+            },
+        )?;
+        tx.commit()?;
+        Ok(())
     }
 }

@@ -246,6 +246,7 @@ mod tests {
             ca_pem: String::new(),
             cert_pem: String::new(),
             key_pem: String::new(),
+            import_key: None,
         }
     }
 

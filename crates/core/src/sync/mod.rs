@@ -7,6 +7,7 @@
 
 pub mod client;
 pub mod engine;
+pub mod export;
 
 pub use client::{SyncClient, WireBytes};
 pub use engine::{Backoff, BatchSizer, Progress, SyncReport, Triggers, run_scheduler, sync_once};
