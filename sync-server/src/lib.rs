@@ -7,6 +7,7 @@
 
 pub mod config;
 pub mod import;
+pub mod openapi;
 pub mod pki;
 pub mod publish;
 pub mod serve;
@@ -17,11 +18,11 @@ use axum::extract::{DefaultBodyLimit, FromRequestParts, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{MethodRouter, get, post};
 use axum::{Json, Router};
 use fieldkit_protocol::{
-    ErrorBody, ErrorCode, MAX_BATCH_RECORDS, MAX_BODY_BYTES, PROTOCOL_VERSION, PullRequest, PullResponse, PushRequest,
-    PushResponse, is_supported, paths,
+    ErrorBody, ErrorCode, Health, MAX_BATCH_RECORDS, MAX_BODY_BYTES, PROTOCOL_VERSION, PullRequest, PullResponse,
+    PushRequest, PushResponse, is_supported, paths,
 };
 use std::sync::Arc;
 use storage::{Storage, StorageError};
@@ -92,18 +93,27 @@ impl From<StorageError> for ApiError {
     }
 }
 
-/// The server's routes over `storage`.
-pub fn app<S: Storage>(storage: Arc<S>) -> Router {
-    Router::new()
-        .route(paths::HEALTH, get(health))
-        .route(paths::PUSH, post(push::<S>))
-        .route(paths::PULL, post(pull::<S>))
-        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
-        .with_state(storage)
+/// Every route, once: [`app`] serves these and [`openapi`] must document exactly these.
+fn routes<S: Storage>() -> [(&'static str, MethodRouter<Arc<S>>); 3] {
+    [(paths::HEALTH, get(health)), (paths::PUSH, post(push::<S>)), (paths::PULL, post(pull::<S>))]
 }
 
-async fn health() -> Json<serde_json::Value> {
-    Json(serde_json::json!({ "status": "ok", "protocol": PROTOCOL_VERSION }))
+/// The paths [`app`] serves.
+pub fn routed_paths() -> Vec<&'static str> {
+    routes::<storage::sqlite::SqliteStorage>().into_iter().map(|(path, _)| path).collect()
+}
+
+/// The server's routes over `storage`.
+pub fn app<S: Storage>(storage: Arc<S>) -> Router {
+    let mut router = Router::new();
+    for (path, method) in routes::<S>() {
+        router = router.route(path, method);
+    }
+    router.layer(DefaultBodyLimit::max(MAX_BODY_BYTES)).with_state(storage)
+}
+
+async fn health() -> Json<Health> {
+    Json(Health { status: "ok".into(), protocol: PROTOCOL_VERSION })
 }
 
 fn check_version(protocol: u32) -> Result<(), ApiError> {

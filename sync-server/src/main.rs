@@ -50,6 +50,8 @@ enum Command {
         #[arg(required = true)]
         files: Vec<PathBuf>,
     },
+    /// Print the OpenAPI description of the laptops' HTTP API (docs/openapi.json is this).
+    Openapi,
     /// Record an MDA's decision on one application revision (until the review console lands).
     Decide {
         #[arg(long)]
@@ -151,6 +153,10 @@ fn run(cli: Cli) -> Result<(), Failure> {
         Command::Ca(CaCommand::Init { name }) => {
             let fingerprint = pki::init_ca(&config.pki_dir, &name)?;
             println!("CA created in {} (SHA-256 {fingerprint})", config.pki_dir.display());
+            Ok(())
+        }
+        Command::Openapi => {
+            print!("{}", huduma_sync::openapi::document_text());
             Ok(())
         }
         Command::ServerCert { hosts } => {
@@ -275,7 +281,7 @@ async fn on_storage<S: Storage>(config: &Config, storage: Arc<S>, command: Comma
             }
             Ok(())
         }
-        Command::Ca(_) | Command::ServerCert { .. } => Err("not a storage command".into()),
+        Command::Ca(_) | Command::ServerCert { .. } | Command::Openapi => Err("not a storage command".into()),
     }
 }
 

@@ -42,6 +42,7 @@ pub mod paths {
 /// the laptop's encrypted store.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Enrolment {
     pub device_id: String,
     /// `https://host:port`; never plain HTTP.
@@ -74,6 +75,7 @@ pub fn is_supported(version: u32) -> bool {
 /// One application as it leaves the laptop.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct ApplicationRecord {
     pub id: Uuid,
     /// Bumped by the laptop on every change of the answers; a resubmission after a query is a new
@@ -126,6 +128,7 @@ pub fn content_hash(body: &serde_json::Value) -> String {
 /// `POST /v1/push`: a batch from the laptop's outbox.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct PushRequest {
     pub protocol: u32,
     pub records: Vec<ApplicationRecord>,
@@ -134,12 +137,14 @@ pub struct PushRequest {
 /// The server's answer, one result per record, in request order. Sent only after the batch is
 /// durably committed.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct PushResponse {
     pub protocol: u32,
     pub results: Vec<RecordResult>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct RecordResult {
     pub id: Uuid,
     pub revision: u32,
@@ -148,6 +153,7 @@ pub struct RecordResult {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "outcome", rename_all = "snake_case")]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub enum PushOutcome {
     /// Stored now.
     Stored,
@@ -169,6 +175,7 @@ impl PushOutcome {
 /// `POST /v1/pull`: what has happened on the server since `cursor`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct PullRequest {
     pub protocol: u32,
     /// The server-issued cursor from the last pull; 0 for the first.
@@ -177,6 +184,7 @@ pub struct PullRequest {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct PullResponse {
     pub protocol: u32,
     /// Where the next pull starts.
@@ -192,6 +200,7 @@ pub struct PullResponse {
 /// from it, pulls included, with [`ErrorCode::Revoked`], which the laptop records and shows.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "event", rename_all = "snake_case")]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub enum Event {
     /// An MDA's decision on one revision of an application.
     Review { application_id: Uuid, revision: u32, decision: Decision },
@@ -209,6 +218,7 @@ pub enum Event {
 /// One officer on a laptop's roster.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct RosterOfficer {
     /// Service number, e.g. `FD001`.
     pub number: String,
@@ -221,6 +231,7 @@ pub struct RosterOfficer {
 /// An outreach as laptops receive it: where, when and what is offered.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct OutreachPlan {
     pub id: Uuid,
     pub revision: u32,
@@ -240,6 +251,7 @@ pub struct OutreachPlan {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub enum OutreachStatus {
     Draft,
     Confirmed,
@@ -249,15 +261,26 @@ pub enum OutreachStatus {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "decision", rename_all = "snake_case")]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub enum Decision {
     Accepted,
     Rejected { reason: String },
     Queried { question: String },
 }
 
+/// `GET /health`: the server is up, and the newest protocol it speaks.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct Health {
+    /// Always `ok` when the server answers.
+    pub status: String,
+    pub protocol: u32,
+}
+
 /// Every error response's body.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
 #[error("{code:?}: {message}")]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct ErrorBody {
     pub code: ErrorCode,
     pub message: String,
@@ -266,6 +289,7 @@ pub struct ErrorBody {
 /// Stable error codes; the app translates them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub enum ErrorCode {
     UnsupportedProtocol,
     MalformedRequest,
