@@ -155,6 +155,30 @@ fn parse<T: serde::de::DeserializeOwned>(headers: &HeaderMap, body: &[u8]) -> Re
         .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, ErrorCode::MalformedRequest, e.to_string()))
 }
 
+/// A request body that states its protocol version.
+trait Versioned: serde::de::DeserializeOwned {
+    fn protocol(&self) -> u32;
+}
+
+impl Versioned for PushRequest {
+    fn protocol(&self) -> u32 {
+        self.protocol
+    }
+}
+
+impl Versioned for PullRequest {
+    fn protocol(&self) -> u32 {
+        self.protocol
+    }
+}
+
+/// Parses a request and refuses a protocol version this server cannot serve.
+fn parse_versioned<T: Versioned>(headers: &HeaderMap, body: &[u8]) -> Result<T, ApiError> {
+    let request: T = parse(headers, body)?;
+    check_version(request.protocol())?;
+    Ok(request)
+}
+
 /// JSON, gzip'd when the laptop accepts it and it is worth it.
 fn reply<T: serde::Serialize>(headers: &HeaderMap, value: &T) -> Result<Response, ApiError> {
     let json = serde_json::to_vec(value)
@@ -180,8 +204,7 @@ async fn push<S: Storage>(
     headers: HeaderMap,
     body: axum::body::Bytes,
 ) -> Result<Response, ApiError> {
-    let request: PushRequest = parse(&headers, &body)?;
-    check_version(request.protocol)?;
+    let request: PushRequest = parse_versioned(&headers, &body)?;
     if request.records.len() > MAX_BATCH_RECORDS {
         return Err(ApiError::new(
             StatusCode::PAYLOAD_TOO_LARGE,
@@ -201,8 +224,7 @@ async fn pull<S: Storage>(
     headers: HeaderMap,
     body: axum::body::Bytes,
 ) -> Result<Response, ApiError> {
-    let request: PullRequest = parse(&headers, &body)?;
-    check_version(request.protocol)?;
+    let request: PullRequest = parse_versioned(&headers, &body)?;
     let limit = request.limit.clamp(1, MAX_PULL_EVENTS);
     let (events, more) = storage.pull(&device, request.cursor, limit).await?;
     let cursor = events.last().map(|e| e.seq).unwrap_or(request.cursor);
