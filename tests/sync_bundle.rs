@@ -54,7 +54,7 @@ async fn an_exported_outbox_is_imported_exactly_once_and_the_next_sync_duplicate
     // The link returns: the laptop's sync is acknowledged for all of them, and nothing doubles.
     let client = manager.sync_client().expect("client");
     let report = sync_once(&mut manager, &client, &mut BatchSizer::default(), &mut |_| {}).await.expect("sync");
-    assert_eq!(report.pushed.synced, COUNT);
+    assert_eq!((report.pushed.synced, report.pushed.already_on_server), (COUNT, COUNT));
     assert_eq!(deployment.storage.count().await.expect("count"), u64::from(COUNT), "exactly once");
     assert!(manager.queue().expect("queue").is_empty());
     assert_eq!(manager.export_bundle().expect_err("empty outbox").code(), "nothing_to_export");

@@ -380,7 +380,7 @@ fn run(cli: Cli, lang: Lang) -> Result<(), Failure> {
             let mut show = |p: &fieldkit_core::sync::Progress| {
                 if !json {
                     eprintln!(
-                        "  {}/{} sent, {} decisions, {} B up, {} B down (batch {})",
+                        "  {}/{} sent, {} events received, {} B up, {} B down (batch {})",
                         p.records_sent,
                         p.records_waiting,
                         p.events_received,
@@ -395,10 +395,11 @@ fn run(cli: Cli, lang: Lang) -> Result<(), Failure> {
                 runtime.block_on(fieldkit_core::sync::sync_once(&mut session, &client, &mut sizer, &mut show))?;
             let pulled = &report.pulled;
             let text = format!(
-                "Synced: {} sent, {} already there, {} conflicts, {} refused; {} decisions applied; \
+                "Synced: {} sent ({} of them already on the server), {} skipped, {} conflicts, {} refused; {} decisions applied; \
                  {} new catalogue(s), {} refused; {} roster(s), {} officer(s) deactivated; {} outreach plan(s); \
                  {} B up, {} B down",
                 report.pushed.synced,
+                report.pushed.already_on_server,
                 report.pushed.skipped,
                 report.pushed.conflicts,
                 report.pushed.invalid,

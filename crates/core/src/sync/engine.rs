@@ -233,6 +233,7 @@ fn merge_push(total: &mut PushTally, batch: &PushTally) {
     total.skipped += batch.skipped;
     total.conflicts += batch.conflicts;
     total.invalid += batch.invalid;
+    total.already_on_server += batch.already_on_server;
 }
 
 /// What wakes the scheduler early: a link coming up (from the app's network monitor) or an

@@ -53,6 +53,8 @@ pub struct PushTally {
     pub conflicts: u32,
     /// Refused as malformed; left in the outbox for a person.
     pub invalid: u32,
+    /// Acknowledged as already on the server (a retried batch, or imported from a USB bundle).
+    pub already_on_server: u32,
 }
 
 /// What one pull's events did on the laptop.
@@ -101,6 +103,9 @@ pub(crate) fn acknowledges(result: &RecordResult, application: &Application) -> 
 }
 
 pub(crate) fn tally_outcome(tally: &mut PushTally, outcome: &PushOutcome, marked: bool) {
+    if matches!(outcome, PushOutcome::AlreadyStored) {
+        tally.already_on_server += 1;
+    }
     match outcome {
         PushOutcome::Stored | PushOutcome::AlreadyStored if marked => tally.synced += 1,
         PushOutcome::Stored | PushOutcome::AlreadyStored => tally.skipped += 1,
