@@ -81,8 +81,17 @@ pub struct PostgresStorage {
     pool: Pool,
 }
 
-fn db(e: impl std::fmt::Display) -> StorageError {
-    StorageError::Database(e.to_string())
+/// The error and its causes: tokio-postgres says only "db error" and keeps the server's message
+/// in the source.
+fn db(e: impl std::error::Error) -> StorageError {
+    let mut message = e.to_string();
+    let mut source = e.source();
+    while let Some(cause) = source {
+        message.push_str(": ");
+        message.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    StorageError::Database(message)
 }
 
 fn device_row(row: &tokio_postgres::Row) -> Device {
@@ -97,7 +106,8 @@ impl PostgresStorage {
 
     /// Connects and migrates no further than `target`: for testing upgrades from older schemas.
     pub async fn connect_at_version(url: &str, target: usize) -> Result<PostgresStorage, StorageError> {
-        let config: tokio_postgres::Config = url.parse().map_err(|e| db(format!("storage.url: {e}")))?;
+        let config: tokio_postgres::Config =
+            url.parse().map_err(|e| StorageError::Database(format!("storage.url: {e}")))?;
         let manager = Manager::from_config(config, NoTls, ManagerConfig { recycling_method: RecyclingMethod::Fast });
         let pool = Pool::builder(manager).max_size(16).build().map_err(db)?;
         let storage = PostgresStorage { pool };
