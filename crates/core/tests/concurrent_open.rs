@@ -1,11 +1,12 @@
 //! Threads opening and closing encrypted stores at the same time, as tests and the app's
 //! background work do.
 //!
-//! Under heavy load (other builds competing for the two CPUs) opening a store failed twice in a
-//! few hundred test runs with SQLCipher's "An error occurred with PRAGMA key" while other threads
-//! were keying or closing stores; SQLCipher logged nothing to say why. `Store::open` now keys one
-//! connection at a time. This test churns opens and closes on several threads to guard that path;
-//! it did not reproduce the original failure on demand.
+//! Under heavy load opening a store has failed, rarely, with SQLCipher's "An error occurred with
+//! PRAGMA key" while other threads were keying or closing stores (twice in a few hundred runs
+//! with builds competing for the CPUs; once in CI while apt was installing packages beside it);
+//! SQLCipher logged nothing to say why, and neither CPU hogs nor this churn provoke it on demand.
+//! `Store::open` keys one connection at a time and tries a fresh connection again on that error.
+//! This test churns opens and closes on several threads to guard that path.
 
 use fieldkit_core::Store;
 use fieldkit_core::crypto::DataKey;
