@@ -14,7 +14,11 @@ export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$HOME/.cache/fieldkit-target}
 # System packages: a C toolchain for SQLCipher, and libcrypto (libssl-dev) which SQLCipher
 # encrypts with; PostgreSQL and postgresql-common's pg_virtualenv, which the tests use to run a
 # throwaway cluster for the sync server's production backend.
-FIELDKIT_APT_PACKAGES=(build-essential pkg-config libssl-dev postgresql postgresql-common)
+FIELDKIT_APT_PACKAGES=(build-essential pkg-config libssl-dev postgresql postgresql-common
+    # The Tauri 2 desktop app (WebKitGTK), and for its end-to-end tests a virtual X display and
+    # WebKit's WebDriver.
+    libwebkit2gtk-4.1-dev libsoup-3.0-dev libjavascriptcoregtk-4.1-dev librsvg2-dev
+    xvfb xauth webkit2gtk-driver)
 
 say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
 
@@ -56,7 +60,34 @@ check_rust() {
     done
 }
 
+# Node.js 18 or newer builds the UI (Debian 12's own nodejs is 18).
+check_node() {
+    local major=0
+    if command -v node >/dev/null 2>&1; then
+        major=$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)
+    fi
+    if [ "$major" -lt 18 ] || ! command -v npm >/dev/null 2>&1; then
+        install_apt_packages nodejs npm
+    fi
+}
+
+# The UI's packages, exactly as locked, then the bundle the app compiles in (ui/dist).
+build_ui() {
+    say "Building the UI (npm ci, type check, vite build)"
+    (cd "$FIELDKIT_ROOT/ui" && npm ci --no-audit --no-fund --loglevel=error && npm run --silent build)
+}
+
+# tauri-driver: WebDriver in front of WebKitWebDriver, for the app's end-to-end tests.
+install_tauri_driver() {
+    if ! [ -x "${CARGO_HOME:-$HOME/.cargo}/bin/tauri-driver" ]; then
+        say "Installing tauri-driver"
+        cargo install --locked tauri-driver@2.1.0
+    fi
+}
+
 fieldkit_setup() {
     install_apt_packages "${FIELDKIT_APT_PACKAGES[@]}"
     check_rust
+    check_node
+    build_ui
 }

@@ -6,6 +6,7 @@
 pub mod deployment;
 pub mod postgres;
 pub mod proxy;
+pub mod webdriver;
 
 use fieldkit_core::catalogue::{Catalogue, sample};
 use fieldkit_core::{Config, LaptopPrefix, NewApplication, NewCitizen, NewOfficer, Profile, Role, Session};

@@ -4,7 +4,7 @@
 //! session method, print the result as text or (with `--json`) as JSON. Errors leave with a
 //! non-zero exit status and the core's stable error code.
 
-mod paths;
+use fieldkit_core::paths;
 mod pin;
 
 use clap::{Parser, Subcommand};

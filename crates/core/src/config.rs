@@ -41,6 +41,9 @@ pub struct Config {
     /// Shortest PIN accepted when an officer is added.
     pub min_pin_length: usize,
     pub kdf: KdfParams,
+    /// On battery at or below this charge (percent), the app warns and holds off large syncs
+    /// unless the officer asks.
+    pub low_battery_percent: u8,
 }
 
 impl Default for Config {
@@ -52,6 +55,7 @@ impl Default for Config {
             lockout_max: Duration::from_secs(60 * 60),
             min_pin_length: 6,
             kdf: KdfParams::PRODUCTION,
+            low_battery_percent: 20,
         }
     }
 }
@@ -62,6 +66,14 @@ impl Default for Config {
 struct ConfigFile {
     #[serde(default)]
     security: SecuritySection,
+    #[serde(default)]
+    power: PowerSection,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PowerSection {
+    low_battery_percent: Option<u8>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -98,6 +110,9 @@ impl Config {
             source_name: source_name.to_string(),
             message: e.message().to_string(),
         })?;
+        if let Some(v) = file.power.low_battery_percent {
+            self.low_battery_percent = v;
+        }
         let s = file.security;
         if let Some(v) = s.idle_lock_secs {
             self.idle_lock = Duration::from_secs(v);
@@ -142,6 +157,9 @@ impl Config {
         if let Some(v) = env("FIELDKIT_KDF_MEMORY_KIB") {
             self.kdf.memory_kib = parse("FIELDKIT_KDF_MEMORY_KIB", &v)?;
         }
+        if let Some(v) = env("FIELDKIT_LOW_BATTERY_PERCENT") {
+            self.low_battery_percent = parse("FIELDKIT_LOW_BATTERY_PERCENT", &v)?;
+        }
         if let Some(v) = env("FIELDKIT_KDF_ITERATIONS") {
             self.kdf.iterations = parse("FIELDKIT_KDF_ITERATIONS", &v)?;
         }
@@ -165,6 +183,9 @@ impl Config {
         }
         if !(4..=12).contains(&self.min_pin_length) {
             return bad("security.min_pin_length must be between 4 and 12".into());
+        }
+        if !(5..=90).contains(&self.low_battery_percent) {
+            return bad("power.low_battery_percent must be between 5 and 90".into());
         }
         let kdf = self.kdf;
         if kdf.memory_kib < KdfParams::INSECURE_FOR_TESTS.memory_kib
@@ -191,6 +212,16 @@ mod tests {
 
     fn no_env(_: &str) -> Option<String> {
         None
+    }
+
+    #[test]
+    fn the_low_battery_level_is_read_and_checked() {
+        let mut config = Config::default();
+        config.apply_file("[power]\nlow_battery_percent = 25\n", "f.toml").expect("file");
+        assert_eq!(config.low_battery_percent, 25);
+        let env = |name: &str| (name == "FIELDKIT_LOW_BATTERY_PERCENT").then(|| "95".to_string());
+        let err = Config::load(None, env).expect_err("out of range");
+        assert!(err.to_string().contains("low_battery_percent"), "{err}");
     }
 
     #[test]

@@ -16,6 +16,7 @@ pub mod keyring;
 pub mod lang;
 pub mod messages;
 pub mod officer;
+pub mod paths;
 pub mod reference;
 pub mod session;
 pub mod store;

@@ -314,6 +314,19 @@ fn check_size(answers: &serde_json::Map<String, serde_json::Value>) -> Result<()
     Ok(())
 }
 
+/// `current`, or the newest catalogue the store received if that is newer. A received catalogue
+/// was checked when it arrived; should this build refuse it, `current` serves rather than locking
+/// the officer out.
+fn newest_catalogue(current: Arc<Catalogue>, store: &Store) -> Result<Arc<Catalogue>> {
+    if let Some((version, text)) = store.received_catalogue()?
+        && version > current.version
+        && let Ok(received) = Catalogue::parse(&format!("catalogue {version} received from the server"), &text)
+    {
+        return Ok(Arc::new(received));
+    }
+    Ok(current)
+}
+
 /// A signed-in officer's handle on the store.
 pub struct Session {
     profile: Profile,
@@ -333,17 +346,33 @@ impl std::fmt::Debug for Session {
 
 impl Session {
     fn open(profile: &Profile, store: Store, officer: Officer, now: OffsetDateTime) -> Result<Session> {
-        let mut catalogue = profile.catalogue()?;
-        if let Some((version, text)) = store.received_catalogue()?
-            && version > catalogue.version
-        {
-            // It was checked when it arrived; should a newer build refuse it, the profile's
-            // catalogue serves rather than locking the officer out.
-            if let Ok(received) = Catalogue::parse(&format!("catalogue {version} received from the server"), &text) {
-                catalogue = Arc::new(received);
-            }
-        }
+        let catalogue = newest_catalogue(profile.catalogue()?, &store)?;
         Ok(Session { profile: profile.clone(), store: Some(store), officer, last_activity: now, catalogue })
+    }
+
+    /// A second handle on the same store for the same officer, for background work (sync) that
+    /// must not hold up the officer's own session: its own connection, the same key. The caller
+    /// drops it when the officer signs out.
+    pub fn fork(&mut self) -> Result<Session> {
+        let path = self.profile.store_path();
+        let (store, now) = self.store_for(Action::RecordSyncOutcome)?;
+        let second = Store::open(&path, store.data_key())?;
+        Ok(Session {
+            profile: self.profile.clone(),
+            store: Some(second),
+            officer: self.officer.clone(),
+            last_activity: now,
+            catalogue: Arc::clone(&self.catalogue),
+        })
+    }
+
+    /// Picks up a catalogue another handle (a background sync) received since this session began.
+    /// Returns the version in force.
+    pub fn refresh_catalogue(&mut self) -> Result<u32> {
+        let current = Arc::clone(&self.catalogue);
+        let (store, _) = self.store_for(Action::RecordSyncOutcome)?;
+        self.catalogue = newest_catalogue(current, store)?;
+        Ok(self.catalogue.version)
     }
 
     pub fn officer(&self) -> &Officer {

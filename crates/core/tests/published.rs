@@ -130,3 +130,15 @@ fn a_revoked_laptop_stops_syncing_until_enrolled_again() {
     let mut manager = f.profile.sign_in(MANAGER, MANAGER_PIN).expect("manager");
     assert!(manager.verify_audit().expect("audit").is_intact());
 }
+
+#[test]
+fn a_catalogue_received_by_a_forked_session_reaches_the_officers_session_on_refresh() {
+    let f = fixture();
+    let mut session = f.create();
+    let mut background = session.fork().expect("fork");
+    let newer = session.catalogue().expect("catalogue").version + 1;
+    background.apply_events(&[catalogue_version(newer)]).expect("apply");
+    assert_eq!(session.catalogue().expect("catalogue").version, newer - 1, "not before refreshing");
+    assert_eq!(session.refresh_catalogue().expect("refresh"), newer);
+    assert_eq!(background.officer().number, session.officer().number);
+}

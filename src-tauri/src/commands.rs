@@ -1,0 +1,305 @@
+//! The commands the webview may call (and only these: see build.rs and capabilities/). Each one
+//! translates its arguments, calls the core through the signed-in session, and returns data or a
+//! [`UiError`]. No domain logic lives here.
+
+use crate::device::{self, DeviceStatus};
+use crate::error::UiError;
+use crate::state::{self, AppState};
+use fieldkit_core::sync::Progress;
+use fieldkit_core::{Application, ApplicationState, Citizen, CoreError, Lang, NewApplication, NewCitizen};
+use serde::Serialize;
+use std::path::Path;
+use tauri::{AppHandle, State};
+use uuid::Uuid;
+
+type Answer<T> = Result<T, UiError>;
+
+#[derive(Debug, Serialize)]
+pub struct AppInfo {
+    pub version: &'static str,
+    pub demo: bool,
+    pub profile_exists: bool,
+    pub lang: &'static str,
+}
+
+#[derive(Debug, Serialize)]
+pub struct OfficerView {
+    pub number: String,
+    pub name: String,
+    pub role: &'static str,
+    /// What the role may do, so the UI shows only that.
+    pub may_capture: bool,
+    pub may_manage_officers: bool,
+    pub may_export: bool,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ServiceView {
+    pub id: String,
+    pub mda: String,
+    pub name: String,
+    pub fee_ksh: u32,
+    pub turnaround_days: u32,
+}
+
+#[derive(Debug, Serialize)]
+pub struct HomeView {
+    pub officer: OfficerView,
+    /// Applications per state, every state present.
+    pub counts: Vec<(ApplicationState, u64)>,
+    pub catalogue_version: u32,
+    pub services: Vec<ServiceView>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ApplicationView {
+    pub id: Uuid,
+    pub reference: String,
+    pub citizen_id: Uuid,
+    pub service_id: String,
+    pub service_name: String,
+    pub state: ApplicationState,
+    pub review_note: Option<String>,
+    pub revision: u32,
+    pub updated_at: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct FormCheckView {
+    pub ok: bool,
+    pub errors: Vec<crate::error::ProblemText>,
+    pub warnings: Vec<crate::error::ProblemText>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct SyncView {
+    pub enrolled: bool,
+    pub state: fieldkit_core::store::SyncState,
+    pub pending: u64,
+    pub progress: Option<Progress>,
+}
+
+fn officer_view(session: &fieldkit_core::Session) -> OfficerView {
+    use fieldkit_core::officer::Action;
+    let officer = session.officer();
+    OfficerView {
+        number: officer.number.as_str().to_string(),
+        name: officer.display_name.clone(),
+        role: officer.role.as_str(),
+        may_capture: officer.role.may(Action::CaptureApplications),
+        may_manage_officers: officer.role.may(Action::ManageOfficers),
+        may_export: officer.role.may(Action::ExportOutbox),
+    }
+}
+
+fn application_view(application: &Application, catalogue: &fieldkit_core::Catalogue, lang: Lang) -> ApplicationView {
+    ApplicationView {
+        id: application.id,
+        reference: application.reference.as_str().to_string(),
+        citizen_id: application.citizen_id,
+        service_id: application.service_id.clone(),
+        service_name: catalogue
+            .service(&application.service_id)
+            .map_or_else(|| application.service_id.clone(), |s| s.name.get(lang).to_string()),
+        state: application.state,
+        review_note: application.review_note.clone(),
+        revision: application.revision,
+        updated_at: application.updated_at.format(&time::format_description::well_known::Rfc3339).unwrap_or_default(),
+    }
+}
+
+#[tauri::command]
+pub async fn app_info(state: State<'_, AppState>) -> Answer<AppInfo> {
+    Ok(AppInfo {
+        version: env!("CARGO_PKG_VERSION"),
+        demo: state.demo,
+        profile_exists: state.profile.exists(),
+        lang: state.lang().as_str(),
+    })
+}
+
+#[tauri::command]
+pub async fn sign_in(app: AppHandle, state: State<'_, AppState>, number: String, pin: String) -> Answer<OfficerView> {
+    let mut session = state.profile.sign_in(&number, &pin).map_err(|e| state.ui(e))?;
+    let view = officer_view(&session);
+    // Background sync on its own connection, if the laptop is enrolled.
+    let background = match session.sync_state() {
+        Ok(_) if session.sync_client().is_ok() => Some(session.fork().map_err(|e| state.ui(e))?),
+        _ => None,
+    };
+    state.replace_sync(None);
+    state.replace_session(Some(session));
+    if let Some(background) = background {
+        let sync = crate::sync::start(background, app, std::sync::Arc::clone(&state.progress), state.lang())
+            .map_err(|e| state.ui(CoreError::Io { path: "sync thread".into(), source: e }))?;
+        state.replace_sync(Some(sync));
+    }
+    Ok(view)
+}
+
+#[tauri::command]
+pub async fn sign_out(state: State<'_, AppState>) -> Answer<()> {
+    state.replace_sync(None);
+    state.replace_session(None);
+    Ok(())
+}
+
+#[tauri::command]
+pub async fn lock(state: State<'_, AppState>) -> Answer<()> {
+    state.with_session(|s| {
+        s.lock();
+        Ok(())
+    })
+}
+
+#[tauri::command]
+pub async fn unlock(state: State<'_, AppState>, pin: String) -> Answer<OfficerView> {
+    state.with_session(|s| {
+        s.unlock(&pin)?;
+        Ok(officer_view(s))
+    })
+}
+
+#[tauri::command]
+pub async fn set_language(state: State<'_, AppState>, lang: String) -> Answer<&'static str> {
+    let lang = Lang::parse(&lang).map_err(|e| state.ui(e))?;
+    state.set_lang(lang);
+    Ok(lang.as_str())
+}
+
+#[tauri::command]
+pub async fn home(state: State<'_, AppState>) -> Answer<HomeView> {
+    let lang = state.lang();
+    state.with_session(|s| {
+        s.refresh_catalogue()?;
+        let catalogue = s.catalogue()?;
+        let found = s.counts_by_state()?;
+        let counts = ApplicationState::ALL
+            .iter()
+            .map(|state| (*state, found.iter().find(|(s, _)| s == state).map_or(0, |(_, n)| *n)))
+            .collect();
+        let services = catalogue
+            .services
+            .iter()
+            .map(|service| ServiceView {
+                id: service.id.clone(),
+                mda: service.mda.clone(),
+                name: service.name.get(lang).to_string(),
+                fee_ksh: service.fee_ksh,
+                turnaround_days: service.turnaround_days,
+            })
+            .collect();
+        Ok(HomeView { officer: officer_view(s), counts, catalogue_version: catalogue.version, services })
+    })
+}
+
+#[tauri::command]
+pub async fn catalogue(state: State<'_, AppState>) -> Answer<serde_json::Value> {
+    state.with_session(|s| Ok(s.catalogue()?.to_json()))
+}
+
+#[tauri::command]
+pub async fn find_citizens(state: State<'_, AppState>, query: String) -> Answer<Vec<Citizen>> {
+    state.with_session(|s| s.find_citizens(&query))
+}
+
+#[tauri::command]
+pub async fn register_citizen(state: State<'_, AppState>, citizen: NewCitizen) -> Answer<Citizen> {
+    state.with_session(|s| s.register_citizen(&citizen))
+}
+
+#[tauri::command]
+pub async fn check_application(state: State<'_, AppState>, application: NewApplication) -> Answer<FormCheckView> {
+    let lang = state.lang();
+    state.with_session(|s| {
+        let check = s.check_application(&application)?;
+        let texts = |problems: &[fieldkit_core::Problem]| {
+            problems
+                .iter()
+                .map(|p| crate::error::ProblemText {
+                    field: p.field.clone(),
+                    text: fieldkit_core::messages::problem(p, lang),
+                })
+                .collect()
+        };
+        Ok(FormCheckView { ok: check.is_ok(), errors: texts(&check.errors), warnings: texts(&check.warnings) })
+    })
+}
+
+/// Saves a new application: submitted to the queue (`submit`) or kept as a draft.
+#[tauri::command]
+pub async fn save_application(
+    state: State<'_, AppState>,
+    application: NewApplication,
+    submit: bool,
+) -> Answer<ApplicationView> {
+    let lang = state.lang();
+    let view = state.with_session(|s| {
+        let saved = if submit { s.save_and_submit(&application)? } else { s.save_draft(&application)? };
+        let catalogue = s.catalogue()?;
+        Ok(application_view(&saved, &catalogue, lang))
+    })?;
+    if submit && let Some(triggers) = state.sync_triggers() {
+        // A new application in the queue is a reason to try the link.
+        triggers.sync_now();
+    }
+    Ok(view)
+}
+
+#[tauri::command]
+pub async fn applications(
+    state: State<'_, AppState>,
+    filter: Option<ApplicationState>,
+) -> Answer<Vec<ApplicationView>> {
+    let lang = state.lang();
+    state.with_session(|s| {
+        let catalogue = s.catalogue()?;
+        let mut list: Vec<_> = s.applications(filter)?.iter().map(|a| application_view(a, &catalogue, lang)).collect();
+        list.reverse();
+        Ok(list)
+    })
+}
+
+#[tauri::command]
+pub async fn application(state: State<'_, AppState>, id: String) -> Answer<Application> {
+    state.with_session(|s| s.application(&id))
+}
+
+#[tauri::command]
+pub async fn sync_now(state: State<'_, AppState>) -> Answer<()> {
+    match state.sync_triggers() {
+        Some(triggers) => {
+            triggers.sync_now();
+            Ok(())
+        }
+        None => Err(state.ui(CoreError::NotEnrolled)),
+    }
+}
+
+#[tauri::command]
+pub async fn sync_state(state: State<'_, AppState>) -> Answer<SyncView> {
+    let enrolled = state.sync_triggers().is_some();
+    let progress = state::lock(&state.progress).clone();
+    state.with_session(|s| {
+        let pending = s
+            .counts_by_state()?
+            .into_iter()
+            .find(|(state, _)| *state == ApplicationState::Submitted)
+            .map_or(0, |(_, n)| n);
+        Ok(SyncView { enrolled, state: s.sync_state()?, pending, progress })
+    })
+}
+
+#[tauri::command]
+pub async fn device_status(state: State<'_, AppState>) -> Answer<DeviceStatus> {
+    Ok(read_device(&state))
+}
+
+pub fn read_device(state: &AppState) -> DeviceStatus {
+    device::read(
+        Path::new("/sys/class/power_supply"),
+        Path::new("/sys/class/net"),
+        state.profile.dir(),
+        state.profile.config().low_battery_percent,
+    )
+}

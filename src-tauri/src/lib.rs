@@ -1,0 +1,87 @@
+//! The Huduma Mashinani Field Kit desktop app: a Tauri 2 shell over `fieldkit_core`.
+//!
+//! - [`commands`] — what the webview may call (nothing else: build.rs, capabilities/);
+//! - [`state`] — the profile, the signed-in session, the language, the background sync;
+//! - [`sync`] — the sync thread and its events; [`device`] — battery, power, disk, link;
+//! - [`error`] — errors as the UI receives them.
+//!
+//! Where the profile lives: `FIELDKIT_DATA_DIR`, else `$XDG_DATA_HOME/huduma-fieldkit/production`;
+//! configuration from `FIELDKIT_CONFIG` or `$XDG_CONFIG_HOME/huduma-fieldkit/fieldkit.toml` with
+//! `FIELDKIT_*` overrides. `FIELDKIT_DEMO=1` marks a trainer's demo profile on every screen.
+
+pub mod commands;
+pub mod device;
+pub mod error;
+pub mod state;
+pub mod sync;
+
+use fieldkit_core::{Config, Profile, paths};
+use std::path::PathBuf;
+use std::time::Duration;
+use tauri::Emitter;
+
+/// Event carrying a fresh [`device::DeviceStatus`].
+pub const DEVICE_EVENT: &str = "device-status";
+/// How often the status bar's readings are refreshed (battery and link change slowly).
+const DEVICE_INTERVAL: Duration = Duration::from_secs(30);
+
+fn profile() -> Result<(Profile, bool), String> {
+    let config_path = std::env::var_os("FIELDKIT_CONFIG").map(PathBuf::from).or_else(paths::default_config_file);
+    let config = Config::load(config_path.as_deref(), |name| std::env::var(name).ok()).map_err(|e| e.to_string())?;
+    let data_dir = std::env::var_os("FIELDKIT_DATA_DIR")
+        .map(PathBuf::from)
+        .or_else(paths::default_data_dir)
+        .ok_or("cannot work out a data directory: set FIELDKIT_DATA_DIR or HOME")?;
+    let demo = std::env::var("FIELDKIT_DEMO").is_ok_and(|v| v == "1");
+    Ok((Profile::new(data_dir, config), demo))
+}
+
+pub fn run() {
+    let (profile, demo) = match profile() {
+        Ok(found) => found,
+        Err(message) => {
+            eprintln!("huduma-fieldkit: {message}");
+            std::process::exit(2);
+        }
+    };
+    let result = tauri::Builder::default()
+        .manage(state::AppState::new(profile, demo))
+        .setup(|app| {
+            let handle = app.handle().clone();
+            std::thread::Builder::new().name("device-status".into()).spawn(move || {
+                use tauri::Manager;
+                loop {
+                    let status = commands::read_device(&handle.state::<state::AppState>());
+                    if handle.emit(DEVICE_EVENT, status).is_err() {
+                        return;
+                    }
+                    std::thread::sleep(DEVICE_INTERVAL);
+                }
+            })?;
+            Ok(())
+        })
+        .invoke_handler(tauri::generate_handler![
+            commands::app_info,
+            commands::sign_in,
+            commands::sign_out,
+            commands::lock,
+            commands::unlock,
+            commands::set_language,
+            commands::home,
+            commands::catalogue,
+            commands::find_citizens,
+            commands::register_citizen,
+            commands::check_application,
+            commands::save_application,
+            commands::applications,
+            commands::application,
+            commands::sync_now,
+            commands::sync_state,
+            commands::device_status,
+        ])
+        .run(tauri::generate_context!());
+    if let Err(e) = result {
+        eprintln!("huduma-fieldkit: {e}");
+        std::process::exit(1);
+    }
+}

@@ -1,0 +1,129 @@
+// The backend's commands and events, typed. Every command either answers or throws a UiError.
+
+import { invoke } from "@tauri-apps/api/core";
+import { listen, type UnlistenFn } from "@tauri-apps/api/event";
+import type { Answers, Catalogue, CitizenProfile } from "./catalogue";
+
+export interface UiError {
+  code: string;
+  message_key: string;
+  message: string;
+  text: string;
+  field?: string;
+  problem_texts: { field: string; text: string }[];
+  retry_after_secs?: number;
+}
+
+export function isUiError(e: unknown): e is UiError {
+  return typeof e === "object" && e !== null && "code" in e && "text" in e;
+}
+
+export interface AppInfo {
+  version: string;
+  demo: boolean;
+  profile_exists: boolean;
+  lang: "en" | "sw";
+}
+
+export interface Officer {
+  number: string;
+  name: string;
+  role: string;
+  may_capture: boolean;
+  may_manage_officers: boolean;
+  may_export: boolean;
+}
+
+export type AppState = "draft" | "submitted" | "synced" | "queried" | "accepted" | "rejected";
+
+export interface Home {
+  officer: Officer;
+  counts: [AppState, number][];
+  catalogue_version: number;
+  services: { id: string; mda: string; name: string; fee_ksh: number; turnaround_days: number }[];
+}
+
+export interface Citizen extends CitizenProfile {
+  id: string;
+}
+
+export interface ApplicationView {
+  id: string;
+  reference: string;
+  citizen_id: string;
+  service_id: string;
+  service_name: string;
+  state: AppState;
+  review_note: string | null;
+  revision: number;
+  updated_at: string;
+}
+
+export interface FormCheck {
+  ok: boolean;
+  errors: { field: string; text: string }[];
+  warnings: { field: string; text: string }[];
+}
+
+export interface Progress {
+  records_sent: number;
+  records_waiting: number;
+  bytes_sent: number;
+  bytes_received: number;
+  events_received: number;
+  batch_size: number;
+}
+
+export interface SyncView {
+  enrolled: boolean;
+  state: { pull_cursor: number; last_success_at: string | null; last_attempt_at: string | null; last_error: string | null; revoked_at: string | null };
+  pending: number;
+  progress: Progress | null;
+}
+
+export interface SyncFinished {
+  ok: boolean;
+  report: { pushed: { synced: number }; pulled: { decisions_applied: number } } | null;
+  error: UiError | null;
+}
+
+export interface DeviceStatus {
+  battery_percent: number | null;
+  power: "mains" | "battery" | "unknown";
+  disk_free_bytes: number | null;
+  link_up: boolean;
+  low_battery: boolean;
+}
+
+export interface NewApplication {
+  citizen_id: string;
+  service_id: string;
+  catalogue_version?: number;
+  form: Answers;
+}
+
+export const api = {
+  appInfo: () => invoke<AppInfo>("app_info"),
+  signIn: (number: string, pin: string) => invoke<Officer>("sign_in", { number, pin }),
+  signOut: () => invoke<void>("sign_out"),
+  lock: () => invoke<void>("lock"),
+  unlock: (pin: string) => invoke<Officer>("unlock", { pin }),
+  setLanguage: (lang: "en" | "sw") => invoke<string>("set_language", { lang }),
+  home: () => invoke<Home>("home"),
+  catalogue: () => invoke<Catalogue>("catalogue"),
+  findCitizens: (query: string) => invoke<Citizen[]>("find_citizens", { query }),
+  registerCitizen: (citizen: Record<string, unknown>) => invoke<Citizen>("register_citizen", { citizen }),
+  checkApplication: (application: NewApplication) => invoke<FormCheck>("check_application", { application }),
+  saveApplication: (application: NewApplication, submit: boolean) =>
+    invoke<ApplicationView>("save_application", { application, submit }),
+  applications: (filter?: AppState) => invoke<ApplicationView[]>("applications", { filter: filter ?? null }),
+  syncNow: () => invoke<void>("sync_now"),
+  syncState: () => invoke<SyncView>("sync_state"),
+  deviceStatus: () => invoke<DeviceStatus>("device_status"),
+};
+
+export const events = {
+  progress: (f: (p: Progress) => void): Promise<UnlistenFn> => listen<Progress>("sync-progress", (e) => f(e.payload)),
+  finished: (f: (s: SyncFinished) => void): Promise<UnlistenFn> => listen<SyncFinished>("sync-finished", (e) => f(e.payload)),
+  device: (f: (d: DeviceStatus) => void): Promise<UnlistenFn> => listen<DeviceStatus>("device-status", (e) => f(e.payload)),
+};

@@ -1,0 +1,402 @@
+// The app's screens and the keyboard map. State lives here; every change goes through the backend.
+
+import { useEffect, useRef, useState } from "preact/hooks";
+import { api, events, isUiError, type AppInfo, type ApplicationView, type Citizen, type DeviceStatus, type Home, type Officer, type SyncView } from "./api";
+import { answersToSend, text, type Answers, type Catalogue, type Service } from "./catalogue";
+import { ServiceForm } from "./form";
+import { bytes, fill, words, type Lang, type Words } from "./i18n";
+
+type Screen =
+  | { kind: "home" }
+  | { kind: "citizen" }
+  | { kind: "services"; citizen: Citizen }
+  | { kind: "form"; citizen: Citizen; service: Service }
+  | { kind: "saved"; citizen: Citizen; saved: ApplicationView }
+  | { kind: "queue" }
+  | { kind: "sync" };
+
+function errorText(e: unknown): string {
+  return isUiError(e) ? e.text : String(e);
+}
+
+export function App() {
+  const [info, setInfo] = useState<AppInfo | null>(null);
+  const [lang, setLang] = useState<Lang>("en");
+  const [contrast, setContrast] = useState(false);
+  const [officer, setOfficer] = useState<Officer | null>(null);
+  const [locked, setLocked] = useState(false);
+  const [screen, setScreen] = useState<Screen>({ kind: "home" });
+  const [device, setDevice] = useState<DeviceStatus | null>(null);
+  const [notice, setNotice] = useState<string>("");
+  const w = words[lang];
+
+  useEffect(() => {
+    api.appInfo().then((i) => { setInfo(i); setLang(i.lang); }).catch((e) => setNotice(errorText(e)));
+    api.deviceStatus().then(setDevice).catch(() => undefined);
+    const off = [events.device(setDevice), events.finished((f) => {
+      setNotice(f.ok && f.report ? fill(words[lang].syncDone, { sent: f.report.pushed.synced, decisions: f.report.pulled.decisions_applied }) : f.error?.text ?? "");
+    })];
+    return () => off.forEach((p) => p.then((u) => u()));
+  }, []);
+
+  useEffect(() => {
+    document.documentElement.lang = lang;
+    document.body.classList.toggle("contrast", contrast);
+  }, [lang, contrast]);
+
+  const switchLanguage = async () => {
+    const next: Lang = lang === "en" ? "sw" : "en";
+    await api.setLanguage(next);
+    setLang(next);
+  };
+
+  // A command refused because the session idled out shows the lock screen instead.
+  const guard = (e: unknown) => {
+    if (isUiError(e) && e.code === "session_locked" && officer) setLocked(true);
+    else setNotice(errorText(e));
+  };
+
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      if (!e.altKey || !officer || locked) return;
+      const key = e.key.toLowerCase();
+      const go: Record<string, () => void> = {
+        h: () => setScreen({ kind: "home" }),
+        n: () => setScreen({ kind: "citizen" }),
+        q: () => setScreen({ kind: "queue" }),
+        s: () => setScreen({ kind: "sync" }),
+        l: () => void switchLanguage(),
+        c: () => setContrast((c) => !c),
+      };
+      if (go[key]) {
+        e.preventDefault();
+        go[key]();
+      }
+    };
+    window.addEventListener("keydown", onKey);
+    return () => window.removeEventListener("keydown", onKey);
+  });
+
+  const header = (
+    <header>
+      <strong>{w.appName}</strong>
+      {officer && !locked && (
+        <nav>
+          <button id="nav-home" onClick={() => setScreen({ kind: "home" })}>{w.home}</button>
+          <button id="nav-citizen" onClick={() => setScreen({ kind: "citizen" })}>{w.nextCitizen}</button>
+          <button id="nav-queue" onClick={() => setScreen({ kind: "queue" })}>{w.queue}</button>
+          <button id="nav-sync" onClick={() => setScreen({ kind: "sync" })}>{w.sync}</button>
+          <button id="lock" onClick={() => api.lock().then(() => setLocked(true)).catch(guard)}>{w.lock}</button>
+          <button id="sign-out" onClick={() => api.signOut().then(() => { setOfficer(null); setScreen({ kind: "home" }); })}>{w.signOut}</button>
+        </nav>
+      )}
+      <button id="language" onClick={() => void switchLanguage()}>{w.language}</button>
+      <button id="contrast" aria-pressed={contrast} onClick={() => setContrast(!contrast)}>{w.contrast}</button>
+    </header>
+  );
+
+  let body;
+  if (!officer) body = <SignIn w={w} onSignedIn={(o) => { setOfficer(o); setNotice(""); }} />;
+  else if (locked) body = <Unlock w={w} officer={officer} onUnlocked={() => { setLocked(false); setNotice(""); }} />;
+  else if (screen.kind === "home") body = <HomeScreen w={w} lang={lang} go={setScreen} guard={guard} />;
+  else if (screen.kind === "citizen") body = <CitizenScreen w={w} onChosen={(c) => setScreen({ kind: "services", citizen: c })} guard={guard} />;
+  else if (screen.kind === "services") body = <ServicePicker w={w} lang={lang} citizen={screen.citizen} onChosen={(s) => setScreen({ kind: "form", citizen: screen.citizen, service: s })} guard={guard} />;
+  else if (screen.kind === "form") body = <FormScreen key={screen.service.id} w={w} lang={lang} citizen={screen.citizen} service={screen.service} onSaved={(saved) => setScreen({ kind: "saved", citizen: screen.citizen, saved })} onBack={() => setScreen({ kind: "services", citizen: screen.citizen })} guard={guard} />;
+  else if (screen.kind === "saved") body = <Saved w={w} saved={screen.saved} next={() => setScreen({ kind: "citizen" })} same={() => setScreen({ kind: "services", citizen: screen.citizen })} />;
+  else if (screen.kind === "queue") body = <QueueScreen w={w} guard={guard} />;
+  else body = <SyncPanel w={w} guard={guard} />;
+
+  return (
+    <div class="app">
+      {info?.demo && <div class="demo" id="demo-banner">{w.demoBanner}</div>}
+      {header}
+      <main>{body}</main>
+      {notice && <div class="notice" id="notice" role="status">{notice}</div>}
+      <StatusBar w={w} device={device} />
+      {officer && <footer class="shortcuts">{w.shortcuts}</footer>}
+    </div>
+  );
+}
+
+function SignIn({ w, onSignedIn }: { w: Words; onSignedIn: (o: Officer) => void }) {
+  const [number, setNumber] = useState("");
+  const [pin, setPin] = useState("");
+  const [error, setError] = useState("");
+  const [busy, setBusy] = useState(false);
+  const submit = async (e: Event) => {
+    e.preventDefault();
+    setBusy(true);
+    try {
+      onSignedIn(await api.signIn(number, pin));
+    } catch (err) {
+      setError(errorText(err));
+      setPin("");
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <form class="card narrow" onSubmit={submit}>
+      <h1>{w.signIn}</h1>
+      <label class="field">{w.officerNumber}<input id="officer-number" autoFocus value={number} onInput={(e) => setNumber((e.target as HTMLInputElement).value)} /></label>
+      <label class="field">{w.pin}<input id="pin" type="password" inputMode="numeric" value={pin} onInput={(e) => setPin((e.target as HTMLInputElement).value)} /></label>
+      {error && <em class="problem" id="sign-in-error" role="alert">{error}</em>}
+      <button id="sign-in" type="submit" class="primary" disabled={busy}>{w.signIn}</button>
+    </form>
+  );
+}
+
+function Unlock({ w, officer, onUnlocked }: { w: Words; officer: Officer; onUnlocked: () => void }) {
+  const [pin, setPin] = useState("");
+  const [error, setError] = useState("");
+  const submit = async (e: Event) => {
+    e.preventDefault();
+    try {
+      await api.unlock(pin);
+      onUnlocked();
+    } catch (err) {
+      setError(errorText(err));
+      setPin("");
+    }
+  };
+  return (
+    <form class="card narrow" onSubmit={submit}>
+      <h1>{w.locked}</h1>
+      <p>{officer.name} ({officer.number})</p>
+      <label class="field">{w.pin}<input id="unlock-pin" type="password" autoFocus value={pin} onInput={(e) => setPin((e.target as HTMLInputElement).value)} /></label>
+      {error && <em class="problem" role="alert">{error}</em>}
+      <button id="unlock" type="submit" class="primary">{w.unlock}</button>
+    </form>
+  );
+}
+
+function HomeScreen({ w, go, guard }: { w: Words; lang: Lang; go: (s: Screen) => void; guard: (e: unknown) => void }) {
+  const [home, setHome] = useState<Home | null>(null);
+  useEffect(() => { api.home().then(setHome).catch(guard); }, []);
+  if (!home) return null;
+  return (
+    <section>
+      <h1>{home.officer.name}</h1>
+      <h2>{w.today}</h2>
+      <dl class="counts" id="counts">
+        {home.counts.map(([state, n]) => (
+          <div key={state} data-state={state}><dt>{w.states[state]}</dt><dd>{n}</dd></div>
+        ))}
+      </dl>
+      {home.officer.may_capture && (
+        <>
+          <button id="start-capture" class="primary big" autoFocus onClick={() => go({ kind: "citizen" })}>{w.findOrRegister}</button>
+          <h2>{w.servicesOffered}</h2>
+          <ul class="services">{home.services.map((s) => <li key={s.id}>{s.name}</li>)}</ul>
+        </>
+      )}
+    </section>
+  );
+}
+
+function CitizenScreen({ w, onChosen, guard }: { w: Words; onChosen: (c: Citizen) => void; guard: (e: unknown) => void }) {
+  const [query, setQuery] = useState("");
+  const [found, setFound] = useState<Citizen[] | null>(null);
+  const [draft, setDraft] = useState<Record<string, string>>({ sex: "" });
+  const [problems, setProblems] = useState<Record<string, string>>({});
+  const [error, setError] = useState("");
+  const search = async (e: Event) => {
+    e.preventDefault();
+    try { setFound(await api.findCitizens(query)); } catch (err) { guard(err); }
+  };
+  const register = async (e: Event) => {
+    e.preventDefault();
+    const citizen: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(draft)) if (v.trim() !== "") citizen[k] = v;
+    try {
+      onChosen(await api.registerCitizen({ surname: "", given_names: "", date_of_birth: "", sex: "", ...citizen }));
+    } catch (err) {
+      if (isUiError(err) && err.field) {
+        setProblems({ [err.field]: err.text });
+        setError(err.text);
+      } else guard(err);
+    }
+  };
+  const input = (key: string, label: string, type = "text") => (
+    <label class="field">{label}
+      <input id={`citizen-${key}`} type={type} value={draft[key] ?? ""} onInput={(e) => setDraft({ ...draft, [key]: (e.target as HTMLInputElement).value })} />
+      {problems[key] && <em class="problem" role="alert">{problems[key]}</em>}
+    </label>
+  );
+  return (
+    <section class="two">
+      <form class="card" onSubmit={search}>
+        <h2>{w.findOrRegister}</h2>
+        <input id="search" autoFocus placeholder={w.search} value={query} onInput={(e) => setQuery((e.target as HTMLInputElement).value)} />
+        <button id="search-button" type="submit">{w.searchButton}</button>
+        {found && found.length === 0 && <p>{w.noMatches}</p>}
+        <ul class="results">
+          {(found ?? []).map((c) => (
+            <li key={c.id}><button class="result" onClick={() => onChosen(c)}>{c.surname}, {c.given_names} · {c.id_number ?? "—"} · {c.date_of_birth}</button></li>
+          ))}
+        </ul>
+      </form>
+      <form class="card" onSubmit={register}>
+        <h2>{w.register}</h2>
+        {input("surname", w.surname)}
+        {input("given_names", w.givenNames)}
+        {input("id_number", w.idNumber)}
+        {input("date_of_birth", w.dateOfBirth)}
+        <label class="field">{w.sex}
+          <select id="citizen-sex" value={draft.sex} onChange={(e) => setDraft({ ...draft, sex: (e.target as HTMLSelectElement).value })}>
+            <option value="">{w.choose}</option><option value="female">{w.female}</option><option value="male">{w.male}</option><option value="intersex">{w.intersex}</option>
+          </select>
+          {problems.sex && <em class="problem">{problems.sex}</em>}
+        </label>
+        {input("phone", w.phone, "tel")}
+        {input("county_code", w.county)}
+        {error && <em class="problem" id="register-error">{error}</em>}
+        <button id="register" type="submit" class="primary">{w.register}</button>
+      </form>
+    </section>
+  );
+}
+
+function ServicePicker({ w, lang, citizen, onChosen, guard }: { w: Words; lang: Lang; citizen: Citizen; onChosen: (s: Service) => void; guard: (e: unknown) => void }) {
+  const [catalogue, setCatalogue] = useState<Catalogue | null>(null);
+  useEffect(() => { api.catalogue().then(setCatalogue).catch(guard); }, []);
+  return (
+    <section>
+      <h1>{w.chooseService} {citizen.given_names} {citizen.surname}</h1>
+      <div class="service-grid">
+        {(catalogue?.services ?? []).map((s, i) => (
+          <button key={s.id} id={`service-${s.id}`} class="big" autoFocus={i === 0} onClick={() => onChosen(s)}>
+            {text(s.name, lang)}<small>{s.fee_ksh ? `KSh ${s.fee_ksh}` : ""}</small>
+          </button>
+        ))}
+      </div>
+    </section>
+  );
+}
+
+function FormScreen(props: { w: Words; lang: Lang; citizen: Citizen; service: Service; onSaved: (a: ApplicationView) => void; onBack: () => void; guard: (e: unknown) => void }) {
+  const { w, lang, citizen, service, onSaved, onBack, guard } = props;
+  const [answers, setAnswers] = useState<Answers>({});
+  const [problems, setProblems] = useState<Record<string, string>>({});
+  const [warnings, setWarnings] = useState<string[]>([]);
+  const [reviewing, setReviewing] = useState(false);
+  const [busy, setBusy] = useState(false);
+  const request = () => ({ citizen_id: citizen.id, service_id: service.id, form: answersToSend(service, answers) });
+  const show = (list: { field: string; text: string }[]) => Object.fromEntries(list.map((p) => [p.field, p.text]));
+  const check = async (e?: Event) => {
+    e?.preventDefault();
+    try {
+      const result = await api.checkApplication(request());
+      setProblems(show(result.errors));
+      setWarnings(result.warnings.map((p) => p.text));
+      setReviewing(result.ok);
+    } catch (err) { guard(err); }
+  };
+  const save = async (submit: boolean) => {
+    setBusy(true);
+    try {
+      onSaved(await api.saveApplication(request(), submit));
+    } catch (err) {
+      if (isUiError(err) && err.problem_texts.length > 0) {
+        setProblems(show(err.problem_texts));
+        setReviewing(false);
+      } else guard(err);
+    } finally {
+      setBusy(false);
+    }
+  };
+  const errorCount = Object.keys(problems).length;
+  return (
+    <form class="card" onSubmit={(e) => { e.preventDefault(); reviewing ? void save(true) : void check(); }}>
+      <h1>{w.applyFor}: {text(service.name, lang)}</h1>
+      <p>{citizen.given_names} {citizen.surname} · {citizen.id_number ?? ""}</p>
+      {errorCount > 0 && <p class="problem" id="form-errors" role="alert">{w.fixErrors} ({errorCount})</p>}
+      {warnings.length > 0 && <ul class="warnings">{warnings.map((t) => <li key={t}>{w.warnings}: {t}</li>)}</ul>}
+      <fieldset disabled={reviewing} class={reviewing ? "review" : ""}>
+        <ServiceForm service={service} citizen={citizen} answers={answers} onChange={(a) => { setAnswers(a); setReviewing(false); }} problems={problems} lang={lang} w={w} />
+      </fieldset>
+      <div class="actions">
+        <button type="button" onClick={reviewing ? () => setReviewing(false) : onBack}>{w.back}</button>
+        <button type="button" id="save-draft" onClick={() => void save(false)} disabled={busy}>{w.saveDraft}</button>
+        {reviewing
+          ? <button type="submit" id="save-submit" class="primary" disabled={busy}>{w.saveSubmit}</button>
+          : <button type="submit" id="check" class="primary">{w.review}</button>}
+      </div>
+    </form>
+  );
+}
+
+function Saved({ w, saved, next, same }: { w: Words; saved: ApplicationView; next: () => void; same: () => void }) {
+  const first = useRef<HTMLButtonElement>(null);
+  useEffect(() => first.current?.focus(), []);
+  return (
+    <section class="card narrow">
+      <h1>{w.saved}</h1>
+      <p>{saved.service_name}</p>
+      <p class="reference">{w.reference}: <strong id="saved-reference">{saved.reference}</strong></p>
+      <p>{w.states[saved.state]}</p>
+      <button ref={first} id="next-citizen" class="primary" onClick={next}>{w.nextCitizen} (Alt+N)</button>
+      <button id="same-citizen" onClick={same}>{w.sameCitizen}</button>
+    </section>
+  );
+}
+
+function QueueScreen({ w, guard }: { w: Words; guard: (e: unknown) => void }) {
+  const [list, setList] = useState<ApplicationView[] | null>(null);
+  useEffect(() => { api.applications().then(setList).catch(guard); }, []);
+  return (
+    <section>
+      <h1>{w.queue}</h1>
+      <table id="queue-table">
+        <thead><tr><th>{w.reference}</th><th>{w.service}</th><th>{w.state}</th><th>{w.note}</th><th>{w.updated}</th></tr></thead>
+        <tbody>
+          {(list ?? []).map((a) => (
+            <tr key={a.id} data-reference={a.reference} data-state={a.state}>
+              <td>{a.reference}</td><td>{a.service_name}</td><td>{w.states[a.state]}</td><td>{a.review_note ?? ""}</td><td>{a.updated_at.slice(0, 16).replace("T", " ")}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </section>
+  );
+}
+
+function SyncPanel({ w, guard }: { w: Words; guard: (e: unknown) => void }) {
+  const [view, setView] = useState<SyncView | null>(null);
+  const refresh = () => api.syncState().then(setView).catch(guard);
+  useEffect(() => {
+    void refresh();
+    const off = [
+      events.progress((p) => setView((v) => (v ? { ...v, progress: p } : v))),
+      events.finished(() => void refresh()),
+    ];
+    return () => off.forEach((p) => p.then((u) => u()));
+  }, []);
+  if (!view) return null;
+  const p = view.progress;
+  return (
+    <section class="card" id="sync-panel">
+      <h1>{w.sync}</h1>
+      {!view.enrolled && <p class="problem">{w.notEnrolled}</p>}
+      <dl>
+        <dt>{w.lastSuccess}</dt><dd id="last-success">{view.state.last_success_at ?? w.never}</dd>
+        <dt>{w.pending}</dt><dd id="pending">{view.pending}</dd>
+        {view.state.last_error && <><dt>{w.lastError}</dt><dd id="last-error" class="problem">{view.state.last_error}</dd></>}
+      </dl>
+      {p && <p id="progress">{fill(w.progress, { sent: p.records_sent, waiting: p.records_waiting, up: bytes(p.bytes_sent), down: bytes(p.bytes_received) })}</p>}
+      <button id="sync-now" class="primary" disabled={!view.enrolled} onClick={() => api.syncNow().catch(guard)}>{w.syncNow}</button>
+    </section>
+  );
+}
+
+function StatusBar({ w, device }: { w: Words; device: DeviceStatus | null }) {
+  if (!device) return null;
+  return (
+    <div class={`status${device.low_battery ? " low" : ""}`} id="status-bar">
+      <span id="power">{device.power === "battery" ? w.onBattery : w.onMains}{device.battery_percent != null ? ` · ${w.battery} ${device.battery_percent}%` : ""}</span>
+      <span id="disk">{w.disk}: {device.disk_free_bytes != null ? bytes(device.disk_free_bytes) : "?"}</span>
+      <span id="link">{device.link_up ? w.linkUp : w.linkDown}</span>
+      {device.low_battery && <strong id="low-battery">{w.lowBattery}</strong>}
+    </div>
+  );
+}
