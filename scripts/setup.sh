@@ -18,7 +18,10 @@ FIELDKIT_APT_PACKAGES=(build-essential pkg-config libssl-dev postgresql postgres
     # The Tauri 2 desktop app (WebKitGTK), and for its end-to-end tests a virtual X display and
     # WebKit's WebDriver.
     libwebkit2gtk-4.1-dev libsoup-3.0-dev libjavascriptcoregtk-4.1-dev librsvg2-dev
-    xvfb xauth webkit2gtk-driver)
+    xvfb xauth webkit2gtk-driver
+    # The slip and report tests check the PDFs with qpdf and poppler's pdfinfo, pdffonts,
+    # pdftotext and pdftoppm.
+    poppler-utils qpdf)
 
 say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
 

@@ -7,12 +7,13 @@
 //! the server then holds each exactly once. Screenshots of the main screens are saved under
 //! `$CARGO_TARGET_DIR/screenshots/`.
 
-use fieldkit_core::catalogue::{Catalogue, Field, FieldType, sample};
+use fieldkit_core::catalogue::{Catalogue, FieldType};
+use fieldkit_e2e::app_ui::{choose, exists, fill_service_form, focus_settles};
 use fieldkit_e2e::deployment::Deployment;
 use fieldkit_e2e::webdriver::{Display, Driver, Session, app_binary};
 use fieldkit_e2e::{OFFICER, PIN, provision_enrolled};
 use huduma_sync::storage::Storage;
-use serde_json::{Value, json};
+use serde_json::json;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -20,65 +21,6 @@ fn screenshots() -> PathBuf {
     let exe = std::env::current_exe().expect("exe");
     // target/<profile>/deps/<test> -> target/screenshots
     exe.ancestors().nth(3).map(|t| t.join("screenshots")).expect("target dir")
-}
-
-async fn exists(app: &Session, id: &str) -> bool {
-    app.script("return document.getElementById(arguments[0]) !== null;", json!([id])).await == Value::Bool(true)
-}
-
-/// Chooses `value` in the select `#id`.
-async fn choose(app: &Session, id: &str, value: &str) {
-    app.click(&format!("[id=\"{id}\"] option[value=\"{value}\"]")).await;
-}
-
-async fn answer(app: &Session, id: &str, field: &Field, value: &Value) {
-    match (field.kind, value) {
-        (FieldType::Choice | FieldType::Sex | FieldType::County, Value::String(v))
-            if app.tag_name(&format!("[id=\"{id}\"]")).await == "select" =>
-        {
-            choose(app, id, v).await;
-        }
-        (FieldType::YesNo, Value::Bool(b)) => choose(app, id, if *b { "yes" } else { "no" }).await,
-        (_, Value::String(v)) => app.type_into(&format!("[id=\"{id}\"]"), v).await,
-        (_, Value::Number(n)) => app.type_into(&format!("[id=\"{id}\"]"), &n.to_string()).await,
-        (kind, other) => panic!("no way to type {other} into a {kind:?} field"),
-    }
-}
-
-/// Types the catalogue's sample answers into the rendered form of `service_id`.
-async fn fill(app: &Session, catalogue: &Catalogue, service_id: &str) {
-    let service = catalogue.service(service_id).expect("service");
-    let today = time::OffsetDateTime::now_utc().date();
-    let (answers, check) = sample::answers(service, today);
-    assert!(check.is_ok(), "{service_id}: the sample answers themselves fail: {:?}", check.errors);
-    for field in &service.fields {
-        let id = format!("field-{}", field.id);
-        let Some(value) = answers.get(&field.id) else { continue };
-        // Hidden (conditions) or filled from the citizen's profile: the form shows no input.
-        if !exists(app, &id).await || app.tag_name(&format!("[id=\"{id}\"]")).await == "output" {
-            continue;
-        }
-        if field.kind == FieldType::List {
-            for (index, item) in value.as_array().into_iter().flatten().enumerate() {
-                app.click(&format!("[id=\"add-{}\"]", field.id)).await;
-                for sub in &field.fields {
-                    let sub_id = format!("field-{}-{index}-{}", field.id, sub.id);
-                    if let Some(sub_value) = item.get(&sub.id)
-                        && exists(app, &sub_id).await
-                    {
-                        answer(app, &sub_id, sub, sub_value).await;
-                    }
-                }
-            }
-        } else {
-            answer(app, &id, field, value).await;
-        }
-    }
-    for document in answers.get("documents").and_then(Value::as_array).into_iter().flatten() {
-        if let Some(document) = document.as_str() {
-            app.click(&format!("[id=\"doc-{document}\"]")).await;
-        }
-    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -106,6 +48,7 @@ async fn an_officer_captures_every_service_and_syncs_in_the_real_window() {
 
     // Register a citizen: a bad surname is refused in English, then in Kiswahili.
     app.click("#start-capture").await;
+    focus_settles(&app, "search").await;
     app.type_into("#citizen-surname", "Ot1eno").await;
     app.type_into("#citizen-given_names", "Wambui Njeri").await;
     app.type_into("#citizen-id_number", "22345678").await;
@@ -139,7 +82,16 @@ async fn an_officer_captures_every_service_and_syncs_in_the_real_window() {
             app.click("#same-citizen").await;
         }
         app.click(&format!("[id=\"service-{}\"]", service.id)).await;
-        fill(&app, &catalogue, &service.id).await;
+        if index == 0 {
+            // A pause in typing saves the form as a draft: nothing typed is lost.
+            let first =
+                service.fields.iter().find(|f| f.kind == FieldType::Text && f.prefill.is_none()).expect("a text field");
+            app.type_into(&format!("[id=\"field-{}\"]", first.id), "x").await;
+            let saved = app.wait_for_text("#autosaved", Duration::from_secs(15), |t| t.contains("K7QM-")).await;
+            assert!(saved.contains("K7QM-"), "{saved}");
+            app.type_into(&format!("[id=\"field-{}\"]", first.id), "\u{0008}").await;
+        }
+        fill_service_form(&app, &catalogue, &service.id).await;
         app.click("#check").await;
         let next = app.find("#save-submit, #form-errors").await;
         let _ = next;
@@ -164,6 +116,12 @@ async fn an_officer_captures_every_service_and_syncs_in_the_real_window() {
     }
     app.screenshot(&shots.join("05-saved.png")).await;
 
+    // Home counts today's work (the autosaved draft became the first application, not another).
+    app.click("#nav-home").await;
+    assert_eq!(app.text("#captured-today").await, catalogue.services.len().to_string());
+    let offered = app.find_all("#offered button").await;
+    assert_eq!(offered.len(), catalogue.services.len(), "no outreach planned today: every service is offered");
+
     // The queue lists them all.
     app.click("#nav-queue").await;
     app.find("#queue-table").await;
@@ -177,5 +135,68 @@ async fn an_officer_captures_every_service_and_syncs_in_the_real_window() {
     app.wait_for_text("#pending", Duration::from_secs(60), |t| t == "0").await;
     app.screenshot(&shots.join("07-sync.png")).await;
     assert_eq!(deployment.storage.count().await.expect("count"), catalogue.services.len() as u64);
+
+    // An MDA queries one; the next sync brings it back, the officer corrects and resubmits it.
+    let queried = {
+        let profile = fieldkit_core::Profile::new(&profile_dir, fieldkit_core::Config::for_tests());
+        let mut session = profile.sign_in(OFFICER, PIN).expect("second session");
+        session.applications(Some(fieldkit_core::ApplicationState::Synced)).expect("synced")[0].clone()
+    };
+    // Headquarters also plans an outreach here today, offering two services; it arrives with the
+    // next sync.
+    let today = time::OffsetDateTime::now_utc().to_offset(time::macros::offset!(+3)).date().to_string();
+    let plan = fieldkit_protocol::OutreachPlan {
+        id: uuid::Uuid::from_u128(7),
+        revision: 1,
+        name: "Kangema market day".into(),
+        centre: "Murang'a".into(),
+        county_code: "021".into(),
+        place: "Kangema market".into(),
+        starts_on: today.clone(),
+        ends_on: today,
+        services: vec!["sha.member-registration".into(), "kra.pin-registration".into()],
+        status: fieldkit_protocol::OutreachStatus::Running,
+    };
+    deployment.storage.publish(&["K7QM".into()], fieldkit_protocol::Event::Outreach { plan }).await.expect("plan");
+    deployment
+        .storage
+        .decide(
+            queried.id,
+            queried.revision,
+            fieldkit_protocol::Decision::Queried { question: "Which sub-location?".into() },
+        )
+        .await
+        .expect("query");
+    app.click("#sync-now").await;
+    app.wait_for_text("#notice", Duration::from_secs(60), |t| t.contains("1 decisions")).await;
+    app.click("#nav-queue").await;
+    let open = format!("[id=\"open-{}\"]", queried.reference.as_str());
+    app.click(&open).await;
+    assert_eq!(app.text("#mda-question").await.split(": ").last(), Some("Which sub-location?"));
+    app.screenshot(&shots.join("08-queried.png")).await;
+    app.click("#check").await;
+    app.click("#save-submit").await;
+    assert_eq!(app.text("#saved-reference").await, queried.reference.as_str());
+    app.click("#nav-sync").await;
+    app.click("#sync-now").await;
+    app.wait_for_text("#pending", Duration::from_secs(60), |t| t == "0").await;
+    let resubmitted = deployment.storage.application(queried.id, queried.revision + 1).await.expect("read");
+    assert!(resubmitted.is_some(), "the corrected revision reached the server");
+
+    // Home now offers today's outreach's services as big buttons; one leads through the citizen
+    // straight to that service's form.
+    app.click("#nav-home").await;
+    let heading =
+        app.wait_for_text("section h2:nth-of-type(2)", Duration::from_secs(15), |t| t.contains("Kangema")).await;
+    assert!(heading.contains("Outreach today"), "{heading}");
+    assert_eq!(app.find_all("#offered button").await.len(), 2);
+    app.click("[id=\"offer-sha.member-registration\"]").await;
+    focus_settles(&app, "search").await;
+    app.type_into("#search", "22345678").await;
+    app.click("#search-button").await;
+    app.click("#result-0").await;
+    let form = app.text("h1").await;
+    assert!(form.contains("SHA"), "{form}");
+    app.screenshot(&shots.join("09-outreach-service.png")).await;
     app.close().await;
 }

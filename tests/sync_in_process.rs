@@ -5,7 +5,8 @@
 use axum::Extension;
 use axum::body::Body;
 use axum::http::Request;
-use fieldkit_core::{ApplicationState, Session};
+use fieldkit_core::store::SyncFailure;
+use fieldkit_core::{ApplicationState, CoreError, Session};
 use fieldkit_e2e::{OFFICER, PIN, capture, provision};
 use fieldkit_protocol::{Decision, PROTOCOL_VERSION, PullResponse, PushResponse, paths};
 use http_body_util::BodyExt;
@@ -94,10 +95,14 @@ async fn the_outbox_arrives_exactly_once_and_decisions_come_back() {
     drop(session);
     let mut session = profile.sign_in(OFFICER, PIN).expect("sign in again");
     let state = session.sync_state().expect("sync state");
-    assert_eq!((state.pull_cursor, state.last_error.as_deref()), (pulled.cursor, None));
+    assert_eq!((state.pull_cursor, state.last_error), (pulled.cursor, None));
     assert!(state.last_success_at.is_some());
-    let failed = session.record_sync_attempt(Err("server unreachable")).expect("record failure");
-    assert_eq!((failed.pull_cursor, failed.last_error.as_deref()), (pulled.cursor, Some("server unreachable")));
+    let unreachable = SyncFailure::from_error(&CoreError::SyncUnreachable("connection refused".into()));
+    let failed = session.record_sync_attempt(Err(&unreachable)).expect("record failure");
+    assert_eq!((failed.pull_cursor, failed.last_error.as_ref()), (pulled.cursor, Some(&unreachable)));
+    // Kept as a code, so it reads in the language the officer picks afterwards.
+    let said = fieldkit_core::messages::failure(&unreachable, fieldkit_core::Lang::Sw);
+    assert!(said.starts_with("Seva ya usawazishaji haifikiki (connection refused)"), "{said}");
     let stale = session.record_sync_attempt(Ok(0)).expect("stale cursor");
     assert_eq!(stale.pull_cursor, pulled.cursor, "the cursor never moves back");
     let again: PullResponse = post(&storage, paths::PULL, pull).await;

@@ -8,7 +8,6 @@ use crate::state::{self, AppState};
 use fieldkit_core::sync::Progress;
 use fieldkit_core::{Application, ApplicationState, Citizen, CoreError, Lang, NewApplication, NewCitizen};
 use serde::Serialize;
-use std::path::Path;
 use tauri::{AppHandle, State};
 use uuid::Uuid;
 
@@ -45,10 +44,22 @@ pub struct ServiceView {
 #[derive(Debug, Serialize)]
 pub struct HomeView {
     pub officer: OfficerView,
-    /// Applications per state, every state present.
+    /// Applications captured today (Kenyan time), drafts included.
+    pub captured_today: u64,
+    /// Applications per state now, every state present.
     pub counts: Vec<(ApplicationState, u64)>,
     pub catalogue_version: u32,
+    /// The outreach running today, if one is planned.
+    pub outreach: Option<OutreachView>,
+    /// Today's outreach's services, or the whole catalogue when there is none.
     pub services: Vec<ServiceView>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct OutreachView {
+    pub name: String,
+    pub place: String,
+    pub ends_on: String,
 }
 
 #[derive(Debug, Serialize)]
@@ -75,6 +86,8 @@ pub struct FormCheckView {
 pub struct SyncView {
     pub enrolled: bool,
     pub state: fieldkit_core::store::SyncState,
+    /// Why the last attempt failed and what to do, in the officer's language.
+    pub last_error_text: Option<String>,
     pub pending: u64,
     pub progress: Option<Progress>,
 }
@@ -130,7 +143,12 @@ pub async fn sign_in(app: AppHandle, state: State<'_, AppState>, number: String,
     state.replace_sync(None);
     state.replace_session(Some(session));
     if let Some(background) = background {
-        let sync = crate::sync::start(background, app, std::sync::Arc::clone(&state.progress), state.lang())
+        let shared = crate::sync::Shared {
+            progress: std::sync::Arc::clone(&state.progress),
+            power: std::sync::Arc::clone(&state.power),
+            lang: std::sync::Arc::clone(&state.lang),
+        };
+        let sync = crate::sync::start(background, app, shared)
             .map_err(|e| state.ui(CoreError::Io { path: "sync thread".into(), source: e }))?;
         state.replace_sync(Some(sync));
     }
@@ -154,10 +172,12 @@ pub async fn lock(state: State<'_, AppState>) -> Answer<()> {
 
 #[tauri::command]
 pub async fn unlock(state: State<'_, AppState>, pin: String) -> Answer<OfficerView> {
-    state.with_session(|s| {
+    let view = state.with_session(|s| {
         s.unlock(&pin)?;
         Ok(officer_view(s))
-    })
+    })?;
+    state.wake_monitor();
+    Ok(view)
 }
 
 #[tauri::command]
@@ -173,13 +193,14 @@ pub async fn home(state: State<'_, AppState>) -> Answer<HomeView> {
     state.with_session(|s| {
         s.refresh_catalogue()?;
         let catalogue = s.catalogue()?;
+        let (outreach, offered) = s.services_today()?;
+        let captured_today = s.captured_today()?;
         let found = s.counts_by_state()?;
         let counts = ApplicationState::ALL
             .iter()
             .map(|state| (*state, found.iter().find(|(s, _)| s == state).map_or(0, |(_, n)| *n)))
             .collect();
-        let services = catalogue
-            .services
+        let services = offered
             .iter()
             .map(|service| ServiceView {
                 id: service.id.clone(),
@@ -189,7 +210,15 @@ pub async fn home(state: State<'_, AppState>) -> Answer<HomeView> {
                 turnaround_days: service.turnaround_days,
             })
             .collect();
-        Ok(HomeView { officer: officer_view(s), counts, catalogue_version: catalogue.version, services })
+        let outreach = outreach.map(|plan| OutreachView { name: plan.name, place: plan.place, ends_on: plan.ends_on });
+        Ok(HomeView {
+            officer: officer_view(s),
+            captured_today,
+            counts,
+            catalogue_version: catalogue.version,
+            outreach,
+            services,
+        })
     })
 }
 
@@ -208,11 +237,20 @@ pub async fn register_citizen(state: State<'_, AppState>, citizen: NewCitizen) -
     state.with_session(|s| s.register_citizen(&citizen))
 }
 
+/// Checks answers without saving. `draft` names the draft or queried application they belong to,
+/// once there is one (it is then not reported as a duplicate of itself).
 #[tauri::command]
-pub async fn check_application(state: State<'_, AppState>, application: NewApplication) -> Answer<FormCheckView> {
+pub async fn check_application(
+    state: State<'_, AppState>,
+    application: NewApplication,
+    draft: Option<Uuid>,
+) -> Answer<FormCheckView> {
     let lang = state.lang();
     state.with_session(|s| {
-        let check = s.check_application(&application)?;
+        let check = match draft {
+            Some(id) => s.check_edit(id, &application.form)?,
+            None => s.check_application(&application)?,
+        };
         let texts = |problems: &[fieldkit_core::Problem]| {
             problems
                 .iter()
@@ -244,6 +282,42 @@ pub async fn save_application(
         triggers.sync_now();
     }
     Ok(view)
+}
+
+/// Replaces the answers of a draft or queried application (autosave while typing, corrections
+/// after a query). Returns it as stored.
+#[tauri::command]
+pub async fn edit_application(
+    state: State<'_, AppState>,
+    id: Uuid,
+    form: serde_json::Map<String, serde_json::Value>,
+) -> Answer<ApplicationView> {
+    let lang = state.lang();
+    state.with_session(|s| {
+        let edited = s.edit_application(id, form)?;
+        let catalogue = s.catalogue()?;
+        Ok(application_view(&edited, &catalogue, lang))
+    })
+}
+
+/// Checks a draft or corrected application in full and puts it in the queue.
+#[tauri::command]
+pub async fn submit_application(state: State<'_, AppState>, id: Uuid) -> Answer<ApplicationView> {
+    let lang = state.lang();
+    let view = state.with_session(|s| {
+        let submitted = s.submit_application(id)?;
+        let catalogue = s.catalogue()?;
+        Ok(application_view(&submitted, &catalogue, lang))
+    })?;
+    if let Some(triggers) = state.sync_triggers() {
+        triggers.sync_now();
+    }
+    Ok(view)
+}
+
+#[tauri::command]
+pub async fn citizen(state: State<'_, AppState>, id: Uuid) -> Answer<Citizen> {
+    state.with_session(|s| s.citizen(id))
 }
 
 #[tauri::command]
@@ -280,26 +354,20 @@ pub async fn sync_now(state: State<'_, AppState>) -> Answer<()> {
 pub async fn sync_state(state: State<'_, AppState>) -> Answer<SyncView> {
     let enrolled = state.sync_triggers().is_some();
     let progress = state::lock(&state.progress).clone();
+    let lang = state.lang();
     state.with_session(|s| {
         let pending = s
             .counts_by_state()?
             .into_iter()
             .find(|(state, _)| *state == ApplicationState::Submitted)
             .map_or(0, |(_, n)| n);
-        Ok(SyncView { enrolled, state: s.sync_state()?, pending, progress })
+        let sync_state = s.sync_state()?;
+        let last_error_text = sync_state.last_error.as_ref().map(|f| fieldkit_core::messages::failure(f, lang));
+        Ok(SyncView { enrolled, state: sync_state, last_error_text, pending, progress })
     })
 }
 
 #[tauri::command]
 pub async fn device_status(state: State<'_, AppState>) -> Answer<DeviceStatus> {
-    Ok(read_device(&state))
-}
-
-pub fn read_device(state: &AppState) -> DeviceStatus {
-    device::read(
-        Path::new("/sys/class/power_supply"),
-        Path::new("/sys/class/net"),
-        state.profile.dir(),
-        state.profile.config().low_battery_percent,
-    )
+    Ok(device::read_for(&state))
 }

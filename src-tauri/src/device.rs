@@ -1,9 +1,24 @@
 //! What the status bar shows about the laptop: battery and power source, free disk, whether a
 //! network link is up. Read from the kernel's sysfs (`/sys/class/power_supply`,
 //! `/sys/class/net`) and the mount table (sysinfo), a few small reads every half minute.
+//!
+//! The same thread acts on what it reads ([`monitor`]): a link coming up or mains returning wakes
+//! the sync; the battery falling to the warning level flushes the store; and it locks the screen
+//! when the officer's session idles out, so a laptop left on the table does not stay open.
 
+use crate::state::AppState;
+use fieldkit_core::sync::PowerReading;
 use serde::Serialize;
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+use tauri::{AppHandle, Emitter, Manager};
+
+/// Event carrying a fresh [`DeviceStatus`].
+pub const DEVICE_EVENT: &str = "device-status";
+/// Event telling the UI the session locked itself for idleness.
+pub const LOCKED_EVENT: &str = "session-locked";
+/// How often the readings are refreshed (battery and link change slowly).
+const INTERVAL: Duration = Duration::from_secs(30);
 
 #[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
 pub struct DeviceStatus {
@@ -63,6 +78,68 @@ pub fn read(power_supply: &Path, net: &Path, data_dir: &Path, warn_at_percent: u
         .any(|e| read_trimmed(&e.path().join("operstate")).is_some_and(|s| s == "up"));
     status.disk_free_bytes = free_bytes(data_dir);
     status
+}
+
+/// Where sysfs is: `/sys`, or `FIELDKIT_SYSFS_DIR` (a copy of its `class/` tree) for testing
+/// the power policy and for hardware whose supplies show up elsewhere.
+fn sysfs() -> PathBuf {
+    std::env::var_os("FIELDKIT_SYSFS_DIR").map_or_else(|| PathBuf::from("/sys"), PathBuf::from)
+}
+
+/// Reads the status for the app's profile.
+pub fn read_for(state: &AppState) -> DeviceStatus {
+    let root = sysfs();
+    read(
+        &root.join("class/power_supply"),
+        &root.join("class/net"),
+        state.profile.dir(),
+        state.profile.config().low_battery_percent,
+    )
+}
+
+impl DeviceStatus {
+    pub fn power_reading(&self) -> PowerReading {
+        PowerReading { on_battery: self.power == "battery", battery_percent: self.battery_percent }
+    }
+}
+
+/// The device monitor's loop; ends when the app's window is gone. Sleeps until the next reading
+/// or the idle deadline, whichever is sooner; sign-in and unlock wake it (the deadline moved).
+pub fn monitor(app: AppHandle) {
+    let state = app.state::<AppState>();
+    state.set_monitor(std::thread::current());
+    let mut before: Option<DeviceStatus> = None;
+    let mut next_reading = std::time::Instant::now();
+    loop {
+        if std::time::Instant::now() >= next_reading {
+            let now = read_for(&state);
+            *crate::state::lock(&state.power) = now.power_reading();
+            let was = before.as_ref();
+            if let Some(triggers) = state.sync_triggers() {
+                if now.link_up && was.is_some_and(|w| !w.link_up) {
+                    triggers.link_up();
+                }
+                if !now.low_battery && was.is_some_and(|w| w.low_battery) {
+                    triggers.power_restored();
+                }
+            }
+            if now.low_battery && !was.is_some_and(|w| w.low_battery) {
+                state.flush();
+            }
+            if app.emit(DEVICE_EVENT, &now).is_err() {
+                return;
+            }
+            before = Some(now);
+            next_reading = std::time::Instant::now() + INTERVAL;
+        }
+        if state.lock_if_idle() && app.emit(LOCKED_EVENT, ()).is_err() {
+            return;
+        }
+        let until_reading = next_reading.saturating_duration_since(std::time::Instant::now());
+        let wait = state.until_idle_lock().map_or(until_reading, |idle| idle.min(until_reading));
+        // A little past the deadline, so the check above finds the session idle.
+        std::thread::park_timeout(wait + Duration::from_millis(50));
+    }
 }
 
 fn read_trimmed(path: &Path) -> Option<String> {

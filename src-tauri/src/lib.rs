@@ -17,13 +17,6 @@ pub mod sync;
 
 use fieldkit_core::{Config, Profile, paths};
 use std::path::PathBuf;
-use std::time::Duration;
-use tauri::Emitter;
-
-/// Event carrying a fresh [`device::DeviceStatus`].
-pub const DEVICE_EVENT: &str = "device-status";
-/// How often the status bar's readings are refreshed (battery and link change slowly).
-const DEVICE_INTERVAL: Duration = Duration::from_secs(30);
 
 fn profile() -> Result<(Profile, bool), String> {
     let config_path = std::env::var_os("FIELDKIT_CONFIG").map(PathBuf::from).or_else(paths::default_config_file);
@@ -48,16 +41,7 @@ pub fn run() {
         .manage(state::AppState::new(profile, demo))
         .setup(|app| {
             let handle = app.handle().clone();
-            std::thread::Builder::new().name("device-status".into()).spawn(move || {
-                use tauri::Manager;
-                loop {
-                    let status = commands::read_device(&handle.state::<state::AppState>());
-                    if handle.emit(DEVICE_EVENT, status).is_err() {
-                        return;
-                    }
-                    std::thread::sleep(DEVICE_INTERVAL);
-                }
-            })?;
+            std::thread::Builder::new().name("device-monitor".into()).spawn(move || device::monitor(handle))?;
             Ok(())
         })
         .invoke_handler(tauri::generate_handler![
@@ -73,6 +57,9 @@ pub fn run() {
             commands::register_citizen,
             commands::check_application,
             commands::save_application,
+            commands::edit_application,
+            commands::submit_application,
+            commands::citizen,
             commands::applications,
             commands::application,
             commands::sync_now,

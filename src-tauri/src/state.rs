@@ -2,19 +2,26 @@
 //! officer's language, and the background sync that runs while someone is signed in.
 
 use crate::error::UiError;
-use fieldkit_core::sync::{Progress, Triggers};
+use fieldkit_core::sync::{PowerReading, Progress, Triggers};
 use fieldkit_core::{CoreError, Lang, Profile, Session};
 use std::sync::{Arc, Mutex, MutexGuard};
+use std::thread::Thread;
+use std::time::Duration;
 
 pub struct AppState {
     pub profile: Profile,
     /// Trainers' demo profiles say so on every screen.
     pub demo: bool,
     session: Mutex<Option<Session>>,
-    lang: Mutex<Lang>,
+    /// Shared with the sync thread, which renders its errors in the language chosen now.
+    pub lang: Arc<Mutex<Lang>>,
     sync: Mutex<Option<BackgroundSync>>,
     /// The last progress a sync reported, for a sync panel opened mid-run.
     pub progress: Arc<Mutex<Option<Progress>>>,
+    /// The laptop's power as last read, for the sync thread's low-battery policy.
+    pub power: Arc<Mutex<PowerReading>>,
+    /// The device monitor's thread, woken early when the idle deadline moves (sign-in, unlock).
+    monitor: Mutex<Option<Thread>>,
 }
 
 /// The sync thread of a signed-in officer: wake it with `triggers`, stop it by dropping `stop`.
@@ -29,9 +36,11 @@ impl AppState {
             profile,
             demo,
             session: Mutex::new(None),
-            lang: Mutex::new(Lang::En),
+            lang: Arc::new(Mutex::new(Lang::En)),
             sync: Mutex::new(None),
             progress: Arc::new(Mutex::new(None)),
+            power: Arc::new(Mutex::new(PowerReading::default())),
+            monitor: Mutex::new(None),
         }
     }
 
@@ -57,6 +66,44 @@ impl AppState {
 
     pub fn replace_session(&self, session: Option<Session>) {
         *lock(&self.session) = session;
+        self.wake_monitor();
+    }
+
+    /// Locks the signed-in session if it has idled past its limit. True only when this call
+    /// locked it (so the UI is told once).
+    pub fn lock_if_idle(&self) -> bool {
+        match lock(&self.session).as_mut() {
+            Some(session) if !session.is_locked() => session.lock_if_idle(),
+            _ => false,
+        }
+    }
+
+    /// How long until the signed-in session would lock for idleness; `None` when there is no
+    /// unlocked session.
+    pub fn until_idle_lock(&self) -> Option<Duration> {
+        let deadline = lock(&self.session).as_ref()?.idle_deadline()?;
+        let left = deadline - time::OffsetDateTime::now_utc();
+        Some(left.try_into().unwrap_or(Duration::ZERO))
+    }
+
+    /// Flushes the signed-in session's store (the battery is running low).
+    pub fn flush(&self) {
+        if let Some(session) = lock(&self.session).as_mut()
+            && let Err(e) = session.flush()
+        {
+            eprintln!("huduma-fieldkit: flushing the store failed: {e}");
+        }
+    }
+
+    pub fn set_monitor(&self, thread: Thread) {
+        *lock(&self.monitor) = Some(thread);
+    }
+
+    /// Wakes the device monitor so it re-reads the idle deadline.
+    pub fn wake_monitor(&self) {
+        if let Some(thread) = lock(&self.monitor).as_ref() {
+            thread.unpark();
+        }
     }
 
     pub fn replace_sync(&self, sync: Option<BackgroundSync>) {

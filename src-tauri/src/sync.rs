@@ -5,7 +5,9 @@
 use crate::state::{BackgroundSync, lock};
 use fieldkit_core::Session;
 use fieldkit_core::sync::engine::Attempt;
-use fieldkit_core::sync::{Backoff, BatchSizer, Progress, SyncReport, Triggers, run_scheduler, sync_once};
+use fieldkit_core::sync::{
+    Backoff, BatchSizer, PowerReading, Progress, SyncReport, Triggers, run_scheduler, sync_unless_held,
+};
 use serde::Serialize;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -30,6 +32,8 @@ struct AppAttempt {
     sizer: BatchSizer,
     app: AppHandle,
     progress: Arc<Mutex<Option<Progress>>>,
+    triggers: Arc<Triggers>,
+    power: Arc<Mutex<PowerReading>>,
 }
 
 impl Attempt for AppAttempt {
@@ -40,17 +44,22 @@ impl Attempt for AppAttempt {
             *lock(&progress) = Some(p.clone());
             let _ = app.emit(PROGRESS_EVENT, p);
         };
-        sync_once(&mut self.session, &client, &mut self.sizer, &mut report).await
+        let (power, asked) = (*lock(&self.power), self.triggers.take_asked());
+        sync_unless_held(&mut self.session, &client, &mut self.sizer, &mut report, power, asked).await
     }
 }
 
-/// Starts the sync thread on `session` (a fork of the officer's). `lang` renders errors.
-pub fn start(
-    session: Session,
-    app: AppHandle,
-    progress: Arc<Mutex<Option<Progress>>>,
-    lang: fieldkit_core::Lang,
-) -> std::io::Result<BackgroundSync> {
+/// What the sync thread shares with the rest of the app.
+pub struct Shared {
+    pub progress: Arc<Mutex<Option<Progress>>>,
+    /// The laptop's power, kept fresh by the device monitor.
+    pub power: Arc<Mutex<PowerReading>>,
+    /// The officer's language, read at each outcome so errors render as chosen now.
+    pub lang: Arc<Mutex<fieldkit_core::Lang>>,
+}
+
+/// Starts the sync thread on `session` (a fork of the officer's).
+pub fn start(session: Session, app: AppHandle, shared: Shared) -> std::io::Result<BackgroundSync> {
     let triggers = Arc::new(Triggers::default());
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let thread_triggers = Arc::clone(&triggers);
@@ -59,7 +68,15 @@ pub fn start(
             return;
         };
         let notify = app.clone();
-        let mut attempt = AppAttempt { session, sizer: BatchSizer::default(), app, progress };
+        let Shared { progress, power, lang } = shared;
+        let mut attempt = AppAttempt {
+            session,
+            sizer: BatchSizer::default(),
+            app,
+            progress,
+            triggers: Arc::clone(&thread_triggers),
+            power,
+        };
         runtime.block_on(run_scheduler(
             &mut attempt,
             &thread_triggers,
@@ -68,9 +85,11 @@ pub fn start(
             |outcome| {
                 let finished = match outcome {
                     Ok(report) => SyncFinished { ok: true, report: Some(report.clone()), error: None },
-                    Err(e) => {
-                        SyncFinished { ok: false, report: None, error: Some(crate::error::UiError::new(e, lang)) }
-                    }
+                    Err(e) => SyncFinished {
+                        ok: false,
+                        report: None,
+                        error: Some(crate::error::UiError::new(e, *lock(&lang))),
+                    },
                 };
                 let _ = notify.emit(FINISHED_EVENT, finished);
             },

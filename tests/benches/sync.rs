@@ -20,11 +20,8 @@ use fieldkit_e2e::proxy::{Link, Proxy};
 use fieldkit_e2e::{OFFICER, PIN, capture, provision_enrolled};
 use huduma_sync::storage::Storage;
 use std::fmt::Write as _;
-use std::path::Path;
 use std::time::{Duration, Instant};
 
-const START: &str = "<!-- bench:sync:start -->";
-const END: &str = "<!-- bench:sync:end -->";
 const SLOW: Link = Link { bytes_per_sec: 50_000 / 8, delay: Duration::from_millis(500) };
 
 struct Run {
@@ -168,20 +165,6 @@ fn main() {
     );
     print!("{section}");
     if full {
-        write_section(&section);
+        fieldkit_e2e::bench::write_section("sync", &section);
     }
-}
-
-fn write_section(section: &str) {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/BENCHMARKS.md");
-    let existing = std::fs::read_to_string(&path).expect("read docs/BENCHMARKS.md");
-    let block = format!("{START}\n{}\n{END}", section.trim_end());
-    let updated = match (existing.find(START), existing.find(END)) {
-        (Some(s), Some(e)) if e > s => format!("{}{block}{}", &existing[..s], &existing[e + END.len()..]),
-        _ => format!("{}\n\n{block}\n", existing.trim_end()),
-    };
-    let temporary = path.with_extension("md.tmp");
-    std::fs::write(&temporary, updated).expect("write");
-    std::fs::rename(&temporary, &path).expect("replace");
-    println!("wrote {}", path.display());
 }

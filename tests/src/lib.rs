@@ -3,6 +3,8 @@
 //! server certificate, enrolled laptop, a real server on a loopback port), a fault-injecting TCP
 //! proxy, and throwaway PostgreSQL databases.
 
+pub mod app_ui;
+pub mod bench;
 pub mod deployment;
 pub mod postgres;
 pub mod proxy;

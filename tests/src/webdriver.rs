@@ -101,6 +101,11 @@ pub fn app_binary() -> PathBuf {
     binary
 }
 
+/// WebDriver's key codes for keys that are not characters.
+pub const TAB: char = '\u{E004}';
+pub const ENTER: char = '\u{E007}';
+pub const ALT: char = '\u{E00A}';
+
 pub struct Session {
     base: String,
     client: reqwest::Client,
@@ -214,6 +219,32 @@ impl Session {
             assert!(Instant::now() < deadline, "{css} still says {found:?}");
             tokio::task::yield_now().await;
         }
+    }
+
+    /// Presses keys on whatever has the focus, as a person at the keyboard would (W3C actions):
+    /// each character of `text` down and up in turn. WebDriver's special keys are characters in
+    /// the private-use area: [`TAB`], [`ENTER`].
+    pub async fn keys(&self, text: &str) {
+        let actions: Vec<Value> = text
+            .chars()
+            .flat_map(|c| [json!({ "type": "keyDown", "value": c }), json!({ "type": "keyUp", "value": c })])
+            .collect();
+        self.post("/actions", json!({ "actions": [{ "type": "key", "id": "keyboard", "actions": actions }] })).await;
+    }
+
+    /// Alt and `key` together (the app's shortcuts).
+    pub async fn alt(&self, key: char) {
+        let actions = json!([
+            { "type": "keyDown", "value": ALT }, { "type": "keyDown", "value": key },
+            { "type": "keyUp", "value": key }, { "type": "keyUp", "value": ALT }
+        ]);
+        self.post("/actions", json!({ "actions": [{ "type": "key", "id": "keyboard", "actions": actions }] })).await;
+    }
+
+    /// The id of the element that has the keyboard focus ("" for none).
+    pub async fn focused_id(&self) -> String {
+        let value = self.script("return document.activeElement ? document.activeElement.id : '';", json!([])).await;
+        value.as_str().unwrap_or_default().to_string()
     }
 
     /// Saves a PNG of the window to `path`.

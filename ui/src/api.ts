@@ -38,8 +38,12 @@ export type AppState = "draft" | "submitted" | "synced" | "queried" | "accepted"
 
 export interface Home {
   officer: Officer;
+  captured_today: number;
   counts: [AppState, number][];
   catalogue_version: number;
+  /** The outreach running today, when one is planned. */
+  outreach: { name: string; place: string; ends_on: string } | null;
+  /** Today's outreach's services, or the whole catalogue. */
   services: { id: string; mda: string; name: string; fee_ksh: number; turnaround_days: number }[];
 }
 
@@ -76,7 +80,9 @@ export interface Progress {
 
 export interface SyncView {
   enrolled: boolean;
-  state: { pull_cursor: number; last_success_at: string | null; last_attempt_at: string | null; last_error: string | null; revoked_at: string | null };
+  state: { pull_cursor: number; last_success_at: string | null; last_attempt_at: string | null; last_error: { code: string } | null; revoked_at: string | null };
+  /** Why the last attempt failed and what to do, in the officer's language. */
+  last_error_text: string | null;
   pending: number;
   progress: Progress | null;
 }
@@ -113,9 +119,14 @@ export const api = {
   catalogue: () => invoke<Catalogue>("catalogue"),
   findCitizens: (query: string) => invoke<Citizen[]>("find_citizens", { query }),
   registerCitizen: (citizen: Record<string, unknown>) => invoke<Citizen>("register_citizen", { citizen }),
-  checkApplication: (application: NewApplication) => invoke<FormCheck>("check_application", { application }),
+  checkApplication: (application: NewApplication, draft?: string) =>
+    invoke<FormCheck>("check_application", { application, draft: draft ?? null }),
   saveApplication: (application: NewApplication, submit: boolean) =>
     invoke<ApplicationView>("save_application", { application, submit }),
+  editApplication: (id: string, form: Answers) => invoke<ApplicationView>("edit_application", { id, form }),
+  submitApplication: (id: string) => invoke<ApplicationView>("submit_application", { id }),
+  citizen: (id: string) => invoke<Citizen>("citizen", { id }),
+  application: (id: string) => invoke<{ id: string; form: Answers; service_id: string; citizen_id: string; review_note: string | null; state: AppState }>("application", { id }),
   applications: (filter?: AppState) => invoke<ApplicationView[]>("applications", { filter: filter ?? null }),
   syncNow: () => invoke<void>("sync_now"),
   syncState: () => invoke<SyncView>("sync_state"),
@@ -126,4 +137,6 @@ export const events = {
   progress: (f: (p: Progress) => void): Promise<UnlistenFn> => listen<Progress>("sync-progress", (e) => f(e.payload)),
   finished: (f: (s: SyncFinished) => void): Promise<UnlistenFn> => listen<SyncFinished>("sync-finished", (e) => f(e.payload)),
   device: (f: (d: DeviceStatus) => void): Promise<UnlistenFn> => listen<DeviceStatus>("device-status", (e) => f(e.payload)),
+  /** The session locked itself after the configured idle time. */
+  locked: (f: () => void): Promise<UnlistenFn> => listen("session-locked", () => f()),
 };

@@ -8,12 +8,45 @@ import { bytes, fill, words, type Lang, type Words } from "./i18n";
 
 type Screen =
   | { kind: "home" }
-  | { kind: "citizen" }
+  | { kind: "citizen"; service?: Service }
   | { kind: "services"; citizen: Citizen }
-  | { kind: "form"; citizen: Citizen; service: Service }
+  | { kind: "form"; citizen: Citizen; service: Service; draft?: Draft }
   | { kind: "saved"; citizen: Citizen; saved: ApplicationView }
   | { kind: "queue" }
   | { kind: "sync" };
+
+/** An application already in the store that the form continues: an autosaved draft, or one the
+ * MDA queried (with its question). */
+interface Draft {
+  id: string;
+  reference?: string;
+  form: Answers;
+  question?: string | null;
+}
+
+/** How long the officer pauses typing before the form is saved as a draft. */
+const AUTOSAVE_AFTER_MS = 1500;
+
+/** A ref that gives its element the keyboard focus as it appears, so the next keystroke lands
+ * there (the HTML autofocus attribute works only once per page load, and screens here come and go
+ * without one). A module-level function, so Preact calls it once when the element mounts, not on
+ * every render. Preact may hand over an element of a new screen before the screen is attached to
+ * the page, where focus() does nothing: so focus once the render has finished (a microtask, before
+ * any further input is handled). */
+const focusOnMount = (element: HTMLElement | null) => {
+  if (!element) return;
+  focusTarget = element;
+  queueMicrotask(() => element.focus());
+};
+
+/** The element a screen last asked to have the focus. When the window itself gets the focus back
+ * (the app's window appearing, or the officer switching back to it) and nothing inside has it,
+ * the focus returns there, so typing goes where it should without reaching for the mouse. */
+let focusTarget: HTMLElement | null = null;
+window.addEventListener("focus", () => {
+  const nothingFocused = document.activeElement === null || document.activeElement === document.body;
+  if (nothingFocused && focusTarget?.isConnected) focusTarget.focus();
+});
 
 function errorText(e: unknown): string {
   return isUiError(e) ? e.text : String(e);
@@ -29,13 +62,20 @@ export function App() {
   const [device, setDevice] = useState<DeviceStatus | null>(null);
   const [notice, setNotice] = useState<string>("");
   const w = words[lang];
+  // Event handlers are registered once; they read the language chosen since through this.
+  const langNow = useRef<Lang>(lang);
+  langNow.current = lang;
 
   useEffect(() => {
     api.appInfo().then((i) => { setInfo(i); setLang(i.lang); }).catch((e) => setNotice(errorText(e)));
     api.deviceStatus().then(setDevice).catch(() => undefined);
-    const off = [events.device(setDevice), events.finished((f) => {
-      setNotice(f.ok && f.report ? fill(words[lang].syncDone, { sent: f.report.pushed.synced, decisions: f.report.pulled.decisions_applied }) : f.error?.text ?? "");
-    })];
+    const off = [
+      events.device(setDevice),
+      events.finished((f) => {
+        setNotice(f.ok && f.report ? fill(words[langNow.current].syncDone, { sent: f.report.pushed.synced, decisions: f.report.pulled.decisions_applied }) : f.error?.text ?? "");
+      }),
+      events.locked(() => setLocked(true)),
+    ];
     return () => off.forEach((p) => p.then((u) => u()));
   }, []);
 
@@ -96,21 +136,25 @@ export function App() {
   );
 
   let body;
-  if (!officer) body = <SignIn w={w} onSignedIn={(o) => { setOfficer(o); setNotice(""); }} />;
-  else if (locked) body = <Unlock w={w} officer={officer} onUnlocked={() => { setLocked(false); setNotice(""); }} />;
+  if (!officer) body = <SignIn w={w} onSignedIn={(o) => { setOfficer(o); setLocked(false); setScreen({ kind: "home" }); setNotice(""); }} />;
   else if (screen.kind === "home") body = <HomeScreen w={w} lang={lang} go={setScreen} guard={guard} />;
-  else if (screen.kind === "citizen") body = <CitizenScreen w={w} onChosen={(c) => setScreen({ kind: "services", citizen: c })} guard={guard} />;
+  else if (screen.kind === "citizen") {
+    const service = screen.service;
+    body = <CitizenScreen w={w} lang={lang} service={service} onChosen={(c) => setScreen(service ? { kind: "form", citizen: c, service } : { kind: "services", citizen: c })} guard={guard} />;
+  }
   else if (screen.kind === "services") body = <ServicePicker w={w} lang={lang} citizen={screen.citizen} onChosen={(s) => setScreen({ kind: "form", citizen: screen.citizen, service: s })} guard={guard} />;
-  else if (screen.kind === "form") body = <FormScreen key={screen.service.id} w={w} lang={lang} citizen={screen.citizen} service={screen.service} onSaved={(saved) => setScreen({ kind: "saved", citizen: screen.citizen, saved })} onBack={() => setScreen({ kind: "services", citizen: screen.citizen })} guard={guard} />;
+  else if (screen.kind === "form") body = <FormScreen key={screen.service.id + (screen.draft?.id ?? "")} w={w} lang={lang} citizen={screen.citizen} service={screen.service} draft={screen.draft} onSaved={(saved) => setScreen({ kind: "saved", citizen: screen.citizen, saved })} onBack={() => setScreen({ kind: "services", citizen: screen.citizen })} guard={guard} />;
   else if (screen.kind === "saved") body = <Saved w={w} saved={screen.saved} next={() => setScreen({ kind: "citizen" })} same={() => setScreen({ kind: "services", citizen: screen.citizen })} />;
-  else if (screen.kind === "queue") body = <QueueScreen w={w} guard={guard} />;
+  else if (screen.kind === "queue") body = <QueueScreen w={w} guard={guard} open={(citizen, service, draft) => setScreen({ kind: "form", citizen, service, draft })} />;
   else body = <SyncPanel w={w} guard={guard} />;
 
   return (
     <div class="app">
       {info?.demo && <div class="demo" id="demo-banner">{w.demoBanner}</div>}
       {header}
-      <main>{body}</main>
+      {/* Locking hides the screen but keeps it: the form being typed is there after the PIN. */}
+      {officer && locked && <main><Unlock w={w} officer={officer} onUnlocked={() => { setLocked(false); setNotice(""); }} /></main>}
+      <main hidden={!!officer && locked}>{body}</main>
       {notice && <div class="notice" id="notice" role="status">{notice}</div>}
       <StatusBar w={w} device={device} />
       {officer && <footer class="shortcuts">{w.shortcuts}</footer>}
@@ -138,7 +182,7 @@ function SignIn({ w, onSignedIn }: { w: Words; onSignedIn: (o: Officer) => void 
   return (
     <form class="card narrow" onSubmit={submit}>
       <h1>{w.signIn}</h1>
-      <label class="field">{w.officerNumber}<input id="officer-number" autoFocus value={number} onInput={(e) => setNumber((e.target as HTMLInputElement).value)} /></label>
+      <label class="field">{w.officerNumber}<input id="officer-number" ref={focusOnMount} value={number} onInput={(e) => setNumber((e.target as HTMLInputElement).value)} /></label>
       <label class="field">{w.pin}<input id="pin" type="password" inputMode="numeric" value={pin} onInput={(e) => setPin((e.target as HTMLInputElement).value)} /></label>
       {error && <em class="problem" id="sign-in-error" role="alert">{error}</em>}
       <button id="sign-in" type="submit" class="primary" disabled={busy}>{w.signIn}</button>
@@ -163,38 +207,52 @@ function Unlock({ w, officer, onUnlocked }: { w: Words; officer: Officer; onUnlo
     <form class="card narrow" onSubmit={submit}>
       <h1>{w.locked}</h1>
       <p>{officer.name} ({officer.number})</p>
-      <label class="field">{w.pin}<input id="unlock-pin" type="password" autoFocus value={pin} onInput={(e) => setPin((e.target as HTMLInputElement).value)} /></label>
+      <label class="field">{w.pin}<input id="unlock-pin" type="password" ref={focusOnMount} value={pin} onInput={(e) => setPin((e.target as HTMLInputElement).value)} /></label>
       {error && <em class="problem" role="alert">{error}</em>}
       <button id="unlock" type="submit" class="primary">{w.unlock}</button>
     </form>
   );
 }
 
-function HomeScreen({ w, go, guard }: { w: Words; lang: Lang; go: (s: Screen) => void; guard: (e: unknown) => void }) {
+function HomeScreen({ w, lang, go, guard }: { w: Words; lang: Lang; go: (s: Screen) => void; guard: (e: unknown) => void }) {
   const [home, setHome] = useState<Home | null>(null);
-  useEffect(() => { api.home().then(setHome).catch(guard); }, []);
+  const [catalogue, setCatalogue] = useState<Catalogue | null>(null);
+  // The backend names services in the officer's language: ask again when it changes.
+  useEffect(() => { api.home().then(setHome).catch(guard); }, [lang]);
+  useEffect(() => { api.catalogue().then(setCatalogue).catch(guard); }, []);
   if (!home) return null;
+  const start = (id: string) => {
+    const service = catalogue?.services.find((s) => s.id === id);
+    go({ kind: "citizen", service });
+  };
   return (
     <section>
       <h1>{home.officer.name}</h1>
       <h2>{w.today}</h2>
       <dl class="counts" id="counts">
+        <div data-state="captured-today"><dt>{w.capturedToday}</dt><dd id="captured-today">{home.captured_today}</dd></div>
         {home.counts.map(([state, n]) => (
           <div key={state} data-state={state}><dt>{w.states[state]}</dt><dd>{n}</dd></div>
         ))}
       </dl>
       {home.officer.may_capture && (
         <>
-          <button id="start-capture" class="primary big" autoFocus onClick={() => go({ kind: "citizen" })}>{w.findOrRegister}</button>
-          <h2>{w.servicesOffered}</h2>
-          <ul class="services">{home.services.map((s) => <li key={s.id}>{s.name}</li>)}</ul>
+          <button id="start-capture" class="primary big" ref={focusOnMount} onClick={() => go({ kind: "citizen" })}>{w.findOrRegister}</button>
+          <h2>{home.outreach ? `${w.outreachToday}: ${home.outreach.name} · ${home.outreach.place}` : w.servicesOffered}</h2>
+          <div class="service-grid" id="offered">
+            {home.services.map((s) => (
+              <button key={s.id} id={`offer-${s.id}`} class="big" disabled={!catalogue} onClick={() => start(s.id)}>
+                {s.name}<small>{s.fee_ksh ? `KSh ${s.fee_ksh}` : ""}</small>
+              </button>
+            ))}
+          </div>
         </>
       )}
     </section>
   );
 }
 
-function CitizenScreen({ w, onChosen, guard }: { w: Words; onChosen: (c: Citizen) => void; guard: (e: unknown) => void }) {
+function CitizenScreen({ w, lang, service, onChosen, guard }: { w: Words; lang: Lang; service?: Service; onChosen: (c: Citizen) => void; guard: (e: unknown) => void }) {
   const [query, setQuery] = useState("");
   const [found, setFound] = useState<Citizen[] | null>(null);
   const [draft, setDraft] = useState<Record<string, string>>({ sex: "" });
@@ -226,13 +284,13 @@ function CitizenScreen({ w, onChosen, guard }: { w: Words; onChosen: (c: Citizen
   return (
     <section class="two">
       <form class="card" onSubmit={search}>
-        <h2>{w.findOrRegister}</h2>
-        <input id="search" autoFocus placeholder={w.search} value={query} onInput={(e) => setQuery((e.target as HTMLInputElement).value)} />
+        <h2>{w.findOrRegister}{service ? ` · ${text(service.name, lang)}` : ""}</h2>
+        <input id="search" ref={focusOnMount} placeholder={w.search} value={query} onInput={(e) => setQuery((e.target as HTMLInputElement).value)} />
         <button id="search-button" type="submit">{w.searchButton}</button>
         {found && found.length === 0 && <p>{w.noMatches}</p>}
         <ul class="results">
-          {(found ?? []).map((c) => (
-            <li key={c.id}><button class="result" onClick={() => onChosen(c)}>{c.surname}, {c.given_names} · {c.id_number ?? "—"} · {c.date_of_birth}</button></li>
+          {(found ?? []).map((c, i) => (
+            <li key={c.id}><button type="button" class="result" id={`result-${i}`} onClick={() => onChosen(c)}>{c.surname}, {c.given_names} · {c.id_number ?? "—"} · {c.date_of_birth}</button></li>
           ))}
         </ul>
       </form>
@@ -265,7 +323,7 @@ function ServicePicker({ w, lang, citizen, onChosen, guard }: { w: Words; lang: 
       <h1>{w.chooseService} {citizen.given_names} {citizen.surname}</h1>
       <div class="service-grid">
         {(catalogue?.services ?? []).map((s, i) => (
-          <button key={s.id} id={`service-${s.id}`} class="big" autoFocus={i === 0} onClick={() => onChosen(s)}>
+          <button key={s.id} id={`service-${s.id}`} class="big" ref={i === 0 ? focusOnMount : undefined} onClick={() => onChosen(s)}>
             {text(s.name, lang)}<small>{s.fee_ksh ? `KSh ${s.fee_ksh}` : ""}</small>
           </button>
         ))}
@@ -274,19 +332,52 @@ function ServicePicker({ w, lang, citizen, onChosen, guard }: { w: Words; lang: 
   );
 }
 
-function FormScreen(props: { w: Words; lang: Lang; citizen: Citizen; service: Service; onSaved: (a: ApplicationView) => void; onBack: () => void; guard: (e: unknown) => void }) {
+function FormScreen(props: { w: Words; lang: Lang; citizen: Citizen; service: Service; draft?: Draft; onSaved: (a: ApplicationView) => void; onBack: () => void; guard: (e: unknown) => void }) {
   const { w, lang, citizen, service, onSaved, onBack, guard } = props;
-  const [answers, setAnswers] = useState<Answers>({});
+  const [answers, setAnswers] = useState<Answers>(props.draft?.form ?? {});
+  const [draftId, setDraftId] = useState<string | undefined>(props.draft?.id);
+  const [autosaved, setAutosaved] = useState<string>(props.draft?.reference ?? "");
+  const [dirty, setDirty] = useState(false);
   const [problems, setProblems] = useState<Record<string, string>>({});
   const [warnings, setWarnings] = useState<string[]>([]);
   const [reviewing, setReviewing] = useState(false);
   const [busy, setBusy] = useState(false);
   const request = () => ({ citizen_id: citizen.id, service_id: service.id, form: answersToSend(service, answers) });
   const show = (list: { field: string; text: string }[]) => Object.fromEntries(list.map((p) => [p.field, p.text]));
+
+  // Never lose what is being typed: a pause in typing saves the form as a draft in the
+  // encrypted store (created once, then edited). The draft's creation is remembered as a promise
+  // so a save that starts while it is on its way edits it rather than creating a second one.
+  const creating = useRef<Promise<string> | null>(props.draft ? Promise.resolve(props.draft.id) : null);
+  const draftNow = async (): Promise<string | undefined> => (creating.current ? await creating.current : draftId);
+  const saveDraft = async (): Promise<void> => {
+    const id = await draftNow();
+    if (id) {
+      const saved = await api.editApplication(id, answersToSend(service, answers));
+      setAutosaved(saved.reference);
+      return;
+    }
+    creating.current = api.saveApplication(request(), false).then((saved) => {
+      setDraftId(saved.id);
+      setAutosaved(saved.reference);
+      return saved.id;
+    });
+    creating.current.catch(() => { creating.current = null; });
+    await creating.current;
+  };
+  useEffect(() => {
+    if (!dirty) return undefined;
+    const timer = setTimeout(() => {
+      setDirty(false);
+      saveDraft().catch(guard);
+    }, AUTOSAVE_AFTER_MS);
+    return () => clearTimeout(timer);
+  }, [answers, dirty]);
+
   const check = async (e?: Event) => {
     e?.preventDefault();
     try {
-      const result = await api.checkApplication(request());
+      const result = await api.checkApplication(request(), await draftNow());
       setProblems(show(result.errors));
       setWarnings(result.warnings.map((p) => p.text));
       setReviewing(result.ok);
@@ -294,8 +385,15 @@ function FormScreen(props: { w: Words; lang: Lang; citizen: Citizen; service: Se
   };
   const save = async (submit: boolean) => {
     setBusy(true);
+    setDirty(false);
     try {
-      onSaved(await api.saveApplication(request(), submit));
+      const id = await draftNow();
+      if (id) {
+        const edited = await api.editApplication(id, answersToSend(service, answers));
+        onSaved(submit ? await api.submitApplication(id) : edited);
+      } else {
+        onSaved(await api.saveApplication(request(), submit));
+      }
     } catch (err) {
       if (isUiError(err) && err.problem_texts.length > 0) {
         setProblems(show(err.problem_texts));
@@ -310,49 +408,62 @@ function FormScreen(props: { w: Words; lang: Lang; citizen: Citizen; service: Se
     <form class="card" onSubmit={(e) => { e.preventDefault(); reviewing ? void save(true) : void check(); }}>
       <h1>{w.applyFor}: {text(service.name, lang)}</h1>
       <p>{citizen.given_names} {citizen.surname} · {citizen.id_number ?? ""}</p>
+      {props.draft?.question && <p class="question" id="mda-question"><strong>{w.note}:</strong> {props.draft.question}</p>}
+      {autosaved && <p class="autosaved" id="autosaved">{w.draftSaved}: {autosaved}</p>}
       {errorCount > 0 && <p class="problem" id="form-errors" role="alert">{w.fixErrors} ({errorCount})</p>}
       {warnings.length > 0 && <ul class="warnings">{warnings.map((t) => <li key={t}>{w.warnings}: {t}</li>)}</ul>}
       <fieldset disabled={reviewing} class={reviewing ? "review" : ""}>
-        <ServiceForm service={service} citizen={citizen} answers={answers} onChange={(a) => { setAnswers(a); setReviewing(false); }} problems={problems} lang={lang} w={w} />
+        <ServiceForm service={service} citizen={citizen} answers={answers} onChange={(a) => { setAnswers(a); setDirty(true); setReviewing(false); }} problems={problems} lang={lang} w={w} />
       </fieldset>
       <div class="actions">
         <button type="button" onClick={reviewing ? () => setReviewing(false) : onBack}>{w.back}</button>
         <button type="button" id="save-draft" onClick={() => void save(false)} disabled={busy}>{w.saveDraft}</button>
         {reviewing
-          ? <button type="submit" id="save-submit" class="primary" disabled={busy}>{w.saveSubmit}</button>
+          ? <SaveButton label={w.saveSubmit} busy={busy} />
           : <button type="submit" id="check" class="primary">{w.review}</button>}
       </div>
     </form>
   );
 }
 
+/** Appears after the review: focused, so Enter saves (Enter, Enter: check, then save). */
+function SaveButton({ label, busy }: { label: string; busy: boolean }) {
+  return <button type="submit" id="save-submit" class="primary" disabled={busy} ref={focusOnMount}>{label}</button>;
+}
+
 function Saved({ w, saved, next, same }: { w: Words; saved: ApplicationView; next: () => void; same: () => void }) {
-  const first = useRef<HTMLButtonElement>(null);
-  useEffect(() => first.current?.focus(), []);
   return (
     <section class="card narrow">
       <h1>{w.saved}</h1>
       <p>{saved.service_name}</p>
       <p class="reference">{w.reference}: <strong id="saved-reference">{saved.reference}</strong></p>
       <p>{w.states[saved.state]}</p>
-      <button ref={first} id="next-citizen" class="primary" onClick={next}>{w.nextCitizen} (Alt+N)</button>
+      <button ref={focusOnMount} id="next-citizen" class="primary" onClick={next}>{w.nextCitizen} (Alt+N)</button>
       <button id="same-citizen" onClick={same}>{w.sameCitizen}</button>
     </section>
   );
 }
 
-function QueueScreen({ w, guard }: { w: Words; guard: (e: unknown) => void }) {
+function QueueScreen({ w, guard, open }: { w: Words; guard: (e: unknown) => void; open: (c: Citizen, s: Service, d: Draft) => void }) {
   const [list, setList] = useState<ApplicationView[] | null>(null);
   useEffect(() => { api.applications().then(setList).catch(guard); }, []);
+  const reopen = async (view: ApplicationView) => {
+    try {
+      const [application, citizen, catalogue] = await Promise.all([api.application(view.id), api.citizen(view.citizen_id), api.catalogue()]);
+      const service = catalogue.services.find((s) => s.id === application.service_id);
+      if (service) open(citizen, service, { id: application.id, reference: view.reference, form: application.form, question: application.review_note });
+    } catch (err) { guard(err); }
+  };
   return (
     <section>
       <h1>{w.queue}</h1>
       <table id="queue-table">
-        <thead><tr><th>{w.reference}</th><th>{w.service}</th><th>{w.state}</th><th>{w.note}</th><th>{w.updated}</th></tr></thead>
+        <thead><tr><th>{w.reference}</th><th>{w.service}</th><th>{w.state}</th><th>{w.note}</th><th>{w.updated}</th><th></th></tr></thead>
         <tbody>
           {(list ?? []).map((a) => (
             <tr key={a.id} data-reference={a.reference} data-state={a.state}>
               <td>{a.reference}</td><td>{a.service_name}</td><td>{w.states[a.state]}</td><td>{a.review_note ?? ""}</td><td>{a.updated_at.slice(0, 16).replace("T", " ")}</td>
+              <td>{(a.state === "draft" || a.state === "queried") && <button id={`open-${a.reference}`} onClick={() => void reopen(a)}>{w.open}</button>}</td>
             </tr>
           ))}
         </tbody>
@@ -381,7 +492,7 @@ function SyncPanel({ w, guard }: { w: Words; guard: (e: unknown) => void }) {
       <dl>
         <dt>{w.lastSuccess}</dt><dd id="last-success">{view.state.last_success_at ?? w.never}</dd>
         <dt>{w.pending}</dt><dd id="pending">{view.pending}</dd>
-        {view.state.last_error && <><dt>{w.lastError}</dt><dd id="last-error" class="problem">{view.state.last_error}</dd></>}
+        {view.last_error_text && <><dt>{w.lastError}</dt><dd id="last-error" class="problem">{view.last_error_text}</dd></>}
       </dl>
       {p && <p id="progress">{fill(w.progress, { sent: p.records_sent, waiting: p.records_waiting, up: bytes(p.bytes_sent), down: bytes(p.bytes_received) })}</p>}
       <button id="sync-now" class="primary" disabled={!view.enrolled} onClick={() => api.syncNow().catch(guard)}>{w.syncNow}</button>

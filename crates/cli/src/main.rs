@@ -4,6 +4,7 @@
 //! session method, print the result as text or (with `--json`) as JSON. Errors leave with a
 //! non-zero exit status and the core's stable error code.
 
+use fieldkit_core::documents::{self, Paper, SlipOptions};
 use fieldkit_core::paths;
 mod pin;
 
@@ -102,6 +103,35 @@ enum Command {
     Roster,
     /// Outreach plans this laptop is assigned to, soonest first
     Outreaches,
+    /// Write the acknowledgement slip of a saved application as a PDF (officers who capture)
+    Slip {
+        /// The application's reference (e.g. K7QM-000042-T) or id
+        reference: String,
+        /// The PDF to write [default: slip-<REFERENCE>.pdf in the current directory]
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Paper in the printer: a5, or receipt80 for an 80 mm roll
+        #[arg(long, default_value = "a5")]
+        paper: String,
+        /// Mark the slip TRAINING (a trainer's demo profile; FIELDKIT_DEMO=1 sets it too)
+        #[arg(long, env = "FIELDKIT_DEMO", value_parser = clap::builder::BoolishValueParser::new())]
+        training: bool,
+        /// Venue to print when no outreach plan on this laptop covers the day
+        #[arg(long)]
+        venue: Option<String>,
+    },
+    /// Write the outreach day report as PDF and CSV (centre manager)
+    Report {
+        /// The day, YYYY-MM-DD [default: today in Kenya]
+        #[arg(long)]
+        date: Option<String>,
+        /// Where to write day-report-<DATE>.pdf and .csv
+        #[arg(long, default_value = ".")]
+        out_dir: PathBuf,
+        /// Mark the report TRAINING (a trainer's demo profile; FIELDKIT_DEMO=1 sets it too)
+        #[arg(long, env = "FIELDKIT_DEMO", value_parser = clap::builder::BoolishValueParser::new())]
+        training: bool,
+    },
 }
 
 #[derive(Subcommand)]
@@ -421,7 +451,7 @@ fn run(cli: Cli, lang: Lang) -> Result<(), Failure> {
                 "Last success: {}\nLast attempt: {}\nLast error: {}\nPull cursor: {}\nCatalogue in force: version {}",
                 state.last_success_at.map_or("never".into(), |t| t.to_string()),
                 state.last_attempt_at.map_or("never".into(), |t| t.to_string()),
-                state.last_error.as_deref().unwrap_or("none"),
+                state.last_error.as_ref().map_or("none".into(), |f| messages::failure(f, lang)),
                 state.pull_cursor,
                 session.catalogue()?.version
             );
@@ -484,6 +514,41 @@ fn run(cli: Cli, lang: Lang) -> Result<(), Failure> {
                 .collect();
             let text = if lines.is_empty() { "No outreach plans received yet".to_string() } else { lines.join("\n") };
             out.print(&plans, &text);
+        }
+        Command::Slip { reference, out: file, paper, training, venue } => {
+            let options = SlipOptions { paper: Paper::parse(&paper)?, training, venue };
+            let mut session = sign_in(&profile, cli.officer.as_deref())?;
+            let reference = session.application(&reference)?.reference;
+            let pdf = session.slip(reference.as_str(), &options)?;
+            let path = file.unwrap_or_else(|| PathBuf::from(format!("slip-{reference}.pdf")));
+            write_file(&path, &pdf)?;
+            let value = serde_json::json!({ "reference": reference, "path": path, "bytes": pdf.len(),
+                                            "paper": options.paper, "training": training });
+            out.print(&value, &format!("Slip for {reference} written to {} ({} bytes)", path.display(), pdf.len()));
+        }
+        Command::Report { date, out_dir, training } => {
+            let date = date.as_deref().map(documents::parse_day).transpose()?;
+            let mut session = sign_in(&profile, cli.officer.as_deref())?;
+            let report = session.day_report(date)?.with_training(training);
+            std::fs::create_dir_all(&out_dir)
+                .map_err(|source| CoreError::Io { path: out_dir.display().to_string(), source })?;
+            let stem = out_dir.join(format!("day-report-{}", report.date));
+            let (pdf_path, csv_path) = (stem.with_extension("pdf"), stem.with_extension("csv"));
+            write_file(&pdf_path, &report.to_pdf()?)?;
+            write_file(&csv_path, &report.to_csv()?)?;
+            let value = serde_json::json!({ "pdf": pdf_path, "csv": csv_path, "report": report });
+            let text = format!(
+                "Day report for {}: {} citizen(s) served, {} application(s), {} draft(s); not yet synced: {} from the day, {} on the laptop\nWrote {} and {}",
+                report.date,
+                report.citizens_served.total,
+                report.applications.total,
+                report.drafts,
+                report.unsynced_day,
+                report.unsynced_total,
+                pdf_path.display(),
+                csv_path.display()
+            );
+            out.print(&value, &text);
         }
         Command::Audit(AuditCommand::Verify) => {
             let mut session = sign_in(&profile, cli.officer.as_deref())?;
@@ -550,6 +615,12 @@ fn sign_in(profile: &Profile, officer: Option<&str>) -> Result<Session, Failure>
     };
     let pin = pin::read_existing(&format!("PIN for {number}: "))?;
     Ok(profile.sign_in(number, &pin)?)
+}
+
+/// Writes a document the officer asked for; a failure names the file.
+fn write_file(path: &std::path::Path, bytes: &[u8]) -> Result<(), Failure> {
+    std::fs::write(path, bytes)
+        .map_err(|source| Failure::Core(CoreError::Io { path: path.display().to_string(), source }))
 }
 
 /// Reads JSON input from a file, or standard input for `-`; malformed input is refused whole.

@@ -260,3 +260,55 @@ fn a_bad_catalogue_file_is_refused_naming_the_service() {
     std::fs::write(&path, built_in.replacen("version = 1", "version = 2", 1)).expect("write");
     assert_eq!(kit.ok("", "", &["catalogue", "check", file], "")["version"], 2);
 }
+
+#[test]
+fn slips_and_day_reports_from_the_command_line() {
+    let kit = Kit::provisioned();
+    let citizen = kit.ok("FD001", "730154", &["citizen", "register", "--from", "-"], CITIZEN);
+    let citizen_id = citizen["id"].as_str().expect("id");
+    let create = ["application", "create", "--submit", "--from", "-"];
+    let queued = kit.ok("FD001", "730154", &create, &new_application(citizen_id, "national-id.first-issue"));
+    let reference = queued["reference"].as_str().expect("reference");
+    let draft = kit.ok(
+        "FD001",
+        "730154",
+        &["application", "create", "--from", "-"],
+        &new_application(citizen_id, "nssf.member-registration"),
+    );
+
+    let out = kit.dir.path().join("slip.pdf");
+    let slip = kit.ok(
+        "FD001",
+        "730154",
+        &["slip", reference, "--paper", "receipt80", "--out", out.to_str().expect("utf-8")],
+        "",
+    );
+    assert_eq!((slip["reference"].as_str(), slip["paper"].as_str()), (Some(reference), Some("receipt80")));
+    let pdf = std::fs::read(&out).expect("the slip was written");
+    assert!(pdf.starts_with(b"%PDF-") && pdf.len() as u64 == slip["bytes"].as_u64().expect("bytes"));
+    assert_eq!(kit.error_code("FD001", "730154", &["slip", reference, "--paper", "a4"], ""), "invalid_input");
+    let draft_reference = draft["reference"].as_str().expect("reference");
+    assert_eq!(kit.error_code("FD001", "730154", &["slip", draft_reference], ""), "slip_for_draft");
+
+    // The day the application was saved, in Kenya.
+    let saved_at = time::OffsetDateTime::parse(
+        queued["created_at"].as_str().expect("created_at"),
+        &time::format_description::well_known::Rfc3339,
+    )
+    .expect("a timestamp");
+    let day = saved_at.to_offset(time::macros::offset!(+3)).date().to_string();
+    let reports = kit.dir.path().join("reports");
+    let args = ["report", "--date", &day, "--out-dir", reports.to_str().expect("utf-8")];
+    assert_eq!(kit.error_code("FD001", "730154", &args, ""), "not_permitted", "the report is the manager's");
+    let made = kit.ok("CM001", "482913", &args, "");
+    assert_eq!(made["report"]["applications"]["total"], 1);
+    assert_eq!(made["report"]["drafts"], 1);
+    assert_eq!(made["report"]["unsynced_day"], 1);
+    assert_eq!(made["report"]["feedback"], serde_json::Value::Null);
+    let pdf = std::fs::read(reports.join(format!("day-report-{day}.pdf"))).expect("the PDF");
+    assert!(pdf.starts_with(b"%PDF-"));
+    let csv = std::fs::read_to_string(reports.join(format!("day-report-{day}.csv"))).expect("the CSV");
+    assert!(csv.starts_with("date,measure,mda_id,service_id,label_en,label_sw,breakdown,category,value\n"), "{csv}");
+    assert!(csv.contains(&format!("{day},applications,,,Applications,Maombi,all,,1\n")), "{csv}");
+    assert_eq!(kit.error_code("CM001", "482913", &["report", "--date", "28/11/2026"], ""), "invalid_input");
+}

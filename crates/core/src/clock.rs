@@ -2,7 +2,22 @@
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
-use time::OffsetDateTime;
+use time::{Date, OffsetDateTime, UtcOffset};
+
+/// Kenya's time (EAT, UTC+3, no daylight saving): the days officers, outreach plans and reports
+/// speak of. Stored times stay in UTC.
+pub const EAST_AFRICA: UtcOffset = time::macros::offset!(+3);
+
+/// The calendar day in Kenya at `at`.
+pub fn kenyan_date(at: OffsetDateTime) -> Date {
+    at.to_offset(EAST_AFRICA).date()
+}
+
+/// The first instant of `date` in Kenya, in UTC, and that of the next day.
+pub fn kenyan_day_bounds(date: Date) -> (OffsetDateTime, OffsetDateTime) {
+    let start = date.midnight().assume_offset(EAST_AFRICA).to_offset(UtcOffset::UTC);
+    (start, start + time::Duration::days(1))
+}
 
 pub trait Clock: Send + Sync {
     fn now(&self) -> OffsetDateTime;

@@ -230,6 +230,9 @@ pub enum CoreError {
     /// Any other refusal, with the server's stable code.
     #[error("the sync server refused the request ({code}): {message}")]
     SyncRefused { code: String, message: String },
+    /// An automatic sync held back to save a low battery; an officer's "sync now" overrides it.
+    #[error("automatic sync held back: battery at {percent}% with {waiting} applications waiting")]
+    SyncHeldForBattery { percent: u8, waiting: u64 },
     /// The enrolment predates export bundles (no server import key in it).
     #[error("this laptop's enrolment has no import key for export bundles; enrol it again")]
     ExportNotSetUp,
@@ -237,6 +240,14 @@ pub enum CoreError {
     NothingToExport,
     #[error("the export bundle could not be made: {0}")]
     ExportFailed(String),
+
+    // --- documents -------------------------------------------------------------------------------
+    /// A draft is not an application yet, so it has no acknowledgement slip.
+    #[error("application {0} is a draft: submit it before printing its slip")]
+    SlipForDraft(String),
+    /// A slip or report could not be produced (the bundled font or the writer failed).
+    #[error("the document could not be made: {0}")]
+    DocumentFailed(String),
 }
 
 impl CoreError {
@@ -279,8 +290,11 @@ impl CoreError {
             CoreError::ExportNotSetUp => "export_not_set_up",
             CoreError::NothingToExport => "nothing_to_export",
             CoreError::ExportFailed(_) => "export_failed",
+            CoreError::SlipForDraft(_) => "slip_for_draft",
+            CoreError::DocumentFailed(_) => "document_failed",
             CoreError::ProtocolUnsupported(_) => "protocol_unsupported",
             CoreError::SyncRefused { .. } => "sync_refused",
+            CoreError::SyncHeldForBattery { .. } => "sync_held_low_battery",
         }
     }
 
@@ -363,8 +377,13 @@ impl CoreError {
             | CoreError::SyncUnreachable(detail)
             | CoreError::ServerNotTrusted(detail)
             | CoreError::ProtocolUnsupported(detail)
-            | CoreError::ExportFailed(detail) => vec![("detail", detail.clone())],
+            | CoreError::ExportFailed(detail)
+            | CoreError::DocumentFailed(detail) => vec![("detail", detail.clone())],
+            CoreError::SlipForDraft(reference) => vec![("reference", reference.clone())],
             CoreError::SyncRefused { code, message } => vec![("code", code.clone()), ("detail", message.clone())],
+            CoreError::SyncHeldForBattery { percent, waiting } => {
+                vec![("percent", percent.to_string()), ("waiting", waiting.to_string())]
+            }
             CoreError::NotEnrolled
             | CoreError::DeviceUnknown
             | CoreError::DeviceRevoked

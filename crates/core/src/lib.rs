@@ -11,6 +11,7 @@ pub mod clock;
 pub mod config;
 pub mod counties;
 pub mod crypto;
+pub mod documents;
 pub mod error;
 pub mod keyring;
 pub mod lang;
@@ -27,6 +28,7 @@ pub use application::{Application, ApplicationState, NewApplication, ReviewOutco
 pub use catalogue::{Catalogue, FormCheck};
 pub use citizen::{Citizen, NewCitizen, Sex};
 pub use config::{Config, KdfParams};
+pub use documents::{DayReport, Paper, SlipOptions};
 pub use error::{CoreError, ErrorReport, Problem, Reason, Result};
 pub use lang::{Lang, Text};
 pub use officer::{Officer, OfficerNumber, Role};

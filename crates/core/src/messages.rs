@@ -92,6 +92,16 @@ pub fn report(report: &ErrorReport, lang: Lang) -> String {
     lines.join("\n")
 }
 
+/// A recorded sync failure as the officer reads it in `lang`. Failures recorded before codes were
+/// kept have only their English sentence.
+pub fn failure(failure: &crate::store::SyncFailure, lang: Lang) -> String {
+    if failure.message_key.is_empty() || !all().contains_key(&failure.message_key) {
+        return failure.message.clone();
+    }
+    let values: BTreeMap<&str, String> = failure.params.iter().map(|(k, v)| (k.as_str(), v.clone())).collect();
+    fill(&template(&failure.message_key, lang), &values)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -154,6 +164,23 @@ mod tests {
             self::report(&report, Lang::Sw),
             "PIN zisizo sahihi zimezidi. Subiri sekunde 60, kisha ujaribu tena."
         );
+    }
+
+    #[test]
+    fn a_recorded_sync_failure_reads_in_the_language_chosen_later() {
+        let recorded =
+            crate::store::SyncFailure::from_error(&CoreError::SyncHeldForBattery { percent: 12, waiting: 340 });
+        let stored = serde_json::to_string(&recorded).expect("json");
+        let read: crate::store::SyncFailure = serde_json::from_str(&stored).expect("back");
+        assert!(failure(&read, Lang::En).starts_with("The battery is low (12%)"), "{}", failure(&read, Lang::En));
+        assert!(failure(&read, Lang::Sw).contains("Maombi 340 yanasubiri"), "{}", failure(&read, Lang::Sw));
+        let legacy = crate::store::SyncFailure {
+            code: "unknown".into(),
+            message_key: String::new(),
+            params: Default::default(),
+            message: "link down".into(),
+        };
+        assert_eq!(failure(&legacy, Lang::Sw), "link down");
     }
 
     #[test]

@@ -49,6 +49,10 @@ impl Role {
             ViewOutreaches => true,
             // Citizens' data leaves the laptop on a stick: the manager answers for it.
             ExportOutbox => matches!(self, CentreManager),
+            // The citizen's proof of application comes from whoever captures it.
+            PrintSlips => matches!(self, FrontDeskOfficer | CentreManager | Trainer),
+            // The day's figures are the centre manager's to report.
+            ViewDayReport => matches!(self, CentreManager),
         }
     }
 
@@ -73,6 +77,8 @@ pub enum Action {
     EnrolDevice,
     ViewOutreaches,
     ExportOutbox,
+    PrintSlips,
+    ViewDayReport,
 }
 
 impl Action {
@@ -86,6 +92,8 @@ impl Action {
             Action::EnrolDevice => "enrol this laptop for sync",
             Action::ViewOutreaches => "view outreach plans",
             Action::ExportOutbox => "export the outbox to a USB bundle",
+            Action::PrintSlips => "print acknowledgement slips",
+            Action::ViewDayReport => "see the outreach day report",
         }
     }
 }

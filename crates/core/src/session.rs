@@ -336,6 +336,9 @@ pub struct Session {
     last_activity: OffsetDateTime,
     /// The catalogue in force: the newest of the profile's and those received through sync.
     catalogue: Arc<Catalogue>,
+    /// A background handle ([`Session::fork`]) does not lock for idleness: nobody types into it,
+    /// and sync should go on while the screen is locked. It ends when the officer signs out.
+    background: bool,
 }
 
 impl std::fmt::Debug for Session {
@@ -347,7 +350,14 @@ impl std::fmt::Debug for Session {
 impl Session {
     fn open(profile: &Profile, store: Store, officer: Officer, now: OffsetDateTime) -> Result<Session> {
         let catalogue = newest_catalogue(profile.catalogue()?, &store)?;
-        Ok(Session { profile: profile.clone(), store: Some(store), officer, last_activity: now, catalogue })
+        Ok(Session {
+            profile: profile.clone(),
+            store: Some(store),
+            officer,
+            last_activity: now,
+            catalogue,
+            background: false,
+        })
     }
 
     /// A second handle on the same store for the same officer, for background work (sync) that
@@ -363,6 +373,7 @@ impl Session {
             officer: self.officer.clone(),
             last_activity: now,
             catalogue: Arc::clone(&self.catalogue),
+            background: true,
         })
     }
 
@@ -388,6 +399,37 @@ impl Session {
         self.store = None;
     }
 
+    /// When the session locks itself for idleness if nothing happens first; `None` while locked.
+    pub fn idle_deadline(&self) -> Option<OffsetDateTime> {
+        if self.background {
+            return None;
+        }
+        self.store.as_ref().map(|_| self.last_activity + self.profile.config.idle_lock)
+    }
+
+    /// Locks the session if it has been idle for the configured time. Returns whether it is now
+    /// locked. For a timer that locks the screen without waiting for the officer's next action.
+    pub fn lock_if_idle(&mut self) -> bool {
+        if self.idle_deadline().is_some_and(|deadline| self.profile.clock.now() >= deadline) {
+            self.lock();
+        }
+        self.is_locked()
+    }
+
+    /// Makes sure everything saved is in the main store file (see `Store::checkpoint`); for the
+    /// moment the battery runs low. A locked session has nothing open to flush.
+    pub fn flush(&mut self) -> Result<()> {
+        match self.store.as_ref() {
+            Some(store) => store.checkpoint(),
+            None => Ok(()),
+        }
+    }
+
+    /// The battery level at which the laptop warns and holds back large automatic syncs.
+    pub fn low_battery_percent(&self) -> u8 {
+        self.profile.config.low_battery_percent
+    }
+
     /// Unlocks a locked session for the same officer.
     pub fn unlock(&mut self, pin: &str) -> Result<()> {
         let (officer, store) = self.profile.unlock(&self.officer.number, pin)?;
@@ -398,10 +440,10 @@ impl Session {
     }
 
     /// Gate for every operation: idle lock first, then the role check, then the store.
-    fn store_for(&mut self, action: Action) -> Result<(&mut Store, OffsetDateTime)> {
+    pub(crate) fn store_for(&mut self, action: Action) -> Result<(&mut Store, OffsetDateTime)> {
         let now = self.profile.clock.now();
         let idle = now - self.last_activity;
-        if idle >= self.profile.config.idle_lock {
+        if idle >= self.profile.config.idle_lock && !self.background {
             self.store = None;
         }
         let store = self.store.as_mut().ok_or(CoreError::SessionLocked)?;
@@ -590,6 +632,16 @@ impl Session {
         Ok(FormChecked { check, catalogue_version: catalogue.version, applicant_id_number: id_number })
     }
 
+    /// Checks new answers for an existing draft or queried application, as `check_application`
+    /// does for a new one (the application is not reported as a duplicate of itself).
+    pub fn check_edit(&mut self, id: Uuid, form: &serde_json::Map<String, serde_json::Value>) -> Result<FormCheck> {
+        let application = {
+            let (store, _) = self.store_for(Action::CaptureApplications)?;
+            store.application(id)?
+        };
+        Ok(self.check_form(application.citizen_id, &application.service_id, None, form, Some(id))?.check)
+    }
+
     /// Changes the answers of a draft or of a queried application.
     pub fn edit_application(
         &mut self,
@@ -758,6 +810,27 @@ impl Session {
         store.outreaches()
     }
 
+    /// The outreach running today (confirmed or running, today within its dates) and the
+    /// services it offers, in its order; with no such outreach, every service in the catalogue.
+    /// Services a plan names that the catalogue in force lacks are left out.
+    pub fn services_today(
+        &mut self,
+    ) -> Result<(Option<fieldkit_protocol::OutreachPlan>, Vec<crate::catalogue::Service>)> {
+        use fieldkit_protocol::OutreachStatus;
+        let today = crate::clock::kenyan_date(self.profile.clock.now()).to_string();
+        let plan = self.outreaches()?.into_iter().find(|plan| {
+            matches!(plan.status, OutreachStatus::Confirmed | OutreachStatus::Running)
+                && plan.starts_on.as_str() <= today.as_str()
+                && today.as_str() <= plan.ends_on.as_str()
+        });
+        let catalogue = Arc::clone(&self.catalogue);
+        let services = match &plan {
+            Some(plan) => plan.services.iter().filter_map(|id| catalogue.service(id).cloned()).collect(),
+            None => catalogue.services.clone(),
+        };
+        Ok((plan, services))
+    }
+
     /// Records that the server refused this laptop as revoked: sync stops until it is enrolled
     /// again.
     pub fn record_revocation(&mut self) -> Result<()> {
@@ -774,7 +847,10 @@ impl Session {
 
     /// Records the end of a sync attempt: `Ok(cursor)` after a pull was applied, or the error to
     /// show. Survives restarts.
-    pub fn record_sync_attempt(&mut self, outcome: std::result::Result<u64, &str>) -> Result<crate::store::SyncState> {
+    pub fn record_sync_attempt(
+        &mut self,
+        outcome: std::result::Result<u64, &crate::store::SyncFailure>,
+    ) -> Result<crate::store::SyncState> {
         let (store, now) = self.store_for(Action::RecordSyncOutcome)?;
         store.record_sync_attempt(now, outcome)
     }
@@ -857,6 +933,13 @@ impl Session {
     /// The outbox: applications waiting for the next sync.
     pub fn queue(&mut self) -> Result<Vec<Application>> {
         self.applications(Some(ApplicationState::Submitted))
+    }
+
+    /// Applications captured today (Kenyan time) on this laptop, drafts included.
+    pub fn captured_today(&mut self) -> Result<u64> {
+        let (store, now) = self.store_for(Action::CaptureApplications)?;
+        let (from, to) = crate::clock::kenyan_day_bounds(crate::clock::kenyan_date(now));
+        store.count_created_between(from, to)
     }
 
     pub fn counts_by_state(&mut self) -> Result<Vec<(ApplicationState, u64)>> {

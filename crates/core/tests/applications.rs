@@ -185,3 +185,22 @@ fn the_next_reference_survives_reopening() {
     assert_ne!(first.reference, second.reference);
     assert!(second.reference.as_str().starts_with("K7QM-000002-"));
 }
+
+#[test]
+fn today_means_the_kenyan_day_for_the_home_screen_count() {
+    let f = fixture();
+    f.create();
+    let mut clerk = f.clerk();
+    // 08:00 UTC is 11:00 in Nairobi.
+    let citizen = clerk.register_citizen(&citizen("Mutua", "22345678")).expect("register");
+    clerk.save_and_submit(&application(citizen.id, "kra.pin-registration")).expect("save");
+    clerk.save_draft(&application(citizen.id, "sha.member-registration")).expect("draft");
+    assert_eq!(clerk.captured_today().expect("count"), 2, "drafts are captured work too");
+    // 20:59 UTC is 23:59 in Nairobi: still the same day.
+    f.clock.advance(std::time::Duration::from_secs(12 * 3600 + 59 * 60));
+    clerk.unlock(CLERK_PIN).expect("unlock after the idle lock");
+    assert_eq!(clerk.captured_today().expect("count"), 2);
+    // 21:00 UTC is midnight in Nairobi, though still the 22nd in UTC.
+    f.clock.advance(std::time::Duration::from_secs(60));
+    assert_eq!(clerk.captured_today().expect("count"), 0);
+}

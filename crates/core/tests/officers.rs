@@ -86,6 +86,41 @@ fn an_idle_session_locks_and_unlocks_with_the_pin() {
 }
 
 #[test]
+fn the_idle_timer_locks_a_session_nobody_is_using() {
+    let f = fixture();
+    f.create();
+    let mut clerk = f.clerk();
+    let deadline = clerk.idle_deadline().expect("unlocked");
+    f.clock.advance(Duration::from_secs(60));
+    assert!(!clerk.lock_if_idle(), "a minute is not idle enough");
+    clerk.applications(None).expect("activity");
+    assert!(clerk.idle_deadline().expect("unlocked") > deadline, "activity moves the deadline");
+    f.clock.advance(Duration::from_secs(5 * 60));
+    assert!(clerk.lock_if_idle(), "the timer locks without waiting for the next action");
+    assert!(clerk.store().is_none() && clerk.idle_deadline().is_none());
+    clerk.flush().expect("flushing a locked session is harmless");
+    clerk.unlock(CLERK_PIN).expect("unlock");
+    clerk.register_citizen(&citizen("Mutua", "22345678")).expect("register");
+    let wal = std::path::PathBuf::from(format!("{}-wal", f.profile.store_path().display()));
+    let wal_size = || std::fs::metadata(&wal).map_or(0, |m| m.len());
+    assert!(wal_size() > 0, "the change sits in the write-ahead log");
+    clerk.flush().expect("flush");
+    assert_eq!(wal_size(), 0, "flushed into the main file");
+}
+
+#[test]
+fn the_background_sync_handle_keeps_working_while_the_screen_is_locked() {
+    let f = fixture();
+    f.create();
+    let mut clerk = f.clerk();
+    let mut background = clerk.fork().expect("fork");
+    f.clock.advance(Duration::from_secs(20 * 60));
+    assert!(clerk.lock_if_idle());
+    assert!(background.idle_deadline().is_none());
+    background.sync_state().expect("the forked handle still syncs after the officer's session idled out");
+}
+
+#[test]
 fn roles_limit_what_an_officer_may_do() {
     let f = fixture();
     let mut manager = f.create();

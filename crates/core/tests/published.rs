@@ -116,6 +116,34 @@ fn outreach_plans_keep_their_newest_revision() {
 }
 
 #[test]
+fn home_offers_the_services_of_the_outreach_running_today() {
+    let f = fixture();
+    let mut session = f.create();
+    let everything = session.catalogue().expect("catalogue").services.len();
+    let mut kangema = plan(1, "Kangema market day");
+    kangema.services = vec!["sha.member-registration".into(), "no.such-service".into(), "kra.pin-registration".into()];
+    let mut draft = plan(1, "Not yet agreed");
+    (draft.id, draft.status, draft.starts_on) = (Uuid::from_u128(7), OutreachStatus::Draft, "2026-11-01".into());
+    session.apply_events(&[Event::Outreach { plan: kangema }, Event::Outreach { plan: draft }]).expect("apply");
+    let mut clerk = f.clerk();
+
+    let (before, services) = clerk.services_today().expect("before the outreach");
+    assert!(before.is_none(), "a draft plan is not an outreach: {before:?}");
+    assert_eq!(services.len(), everything, "no outreach today: the whole catalogue");
+
+    f.clock.advance(std::time::Duration::from_secs(9 * 86_400));
+    clerk.unlock(CLERK_PIN).expect("unlock after the idle lock");
+    let (today, services) = clerk.services_today().expect("on the day");
+    assert_eq!(today.map(|p| p.name), Some("Kangema market day".to_string()));
+    let ids: Vec<&str> = services.iter().map(|s| s.id.as_str()).collect();
+    assert_eq!(ids, ["sha.member-registration", "kra.pin-registration"], "the plan's order; unknown ids left out");
+
+    f.clock.advance(std::time::Duration::from_secs(2 * 86_400));
+    clerk.unlock(CLERK_PIN).expect("unlock after the idle lock");
+    assert!(clerk.services_today().expect("after").0.is_none(), "the outreach has ended");
+}
+
+#[test]
 fn a_revoked_laptop_stops_syncing_until_enrolled_again() {
     let f = fixture();
     let mut session = f.create();

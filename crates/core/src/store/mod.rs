@@ -579,6 +579,14 @@ impl Store {
         Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
     }
 
+    /// Copies the write-ahead log into the main file and empties it. Every committed change is
+    /// already on disk (WAL, `synchronous = FULL`); this shortens recovery after a power cut and
+    /// leaves one self-contained file, which is what a laptop about to die should have.
+    pub fn checkpoint(&self) -> Result<()> {
+        self.conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
+        Ok(())
+    }
+
     /// The persisted sync state.
     pub fn sync_state(&self) -> Result<SyncState> {
         let row = self.conn.query_row(
@@ -589,7 +597,7 @@ impl Store {
                     r.get::<_, i64>(0)?,
                     r.get::<_, Option<String>>(1)?,
                     r.get::<_, Option<String>>(2)?,
-                    r.get(3)?,
+                    r.get::<_, Option<String>>(3)?,
                     r.get::<_, Option<String>>(4)?,
                 ))
             },
@@ -599,7 +607,7 @@ impl Store {
             pull_cursor: u64::try_from(cursor).map_err(|_| conversion_error("pull cursor"))?,
             last_success_at: success.as_deref().map(parse_time).transpose()?,
             last_attempt_at: attempt.as_deref().map(parse_time).transpose()?,
-            last_error,
+            last_error: last_error.as_deref().map(SyncFailure::from_column),
             revoked_at: revoked.as_deref().map(parse_time).transpose()?,
         })
     }
@@ -609,7 +617,7 @@ impl Store {
     pub(crate) fn record_sync_attempt(
         &mut self,
         at: OffsetDateTime,
-        outcome: std::result::Result<u64, &str>,
+        outcome: std::result::Result<u64, &SyncFailure>,
     ) -> Result<SyncState> {
         let at = format_time(at)?;
         match outcome {
@@ -621,9 +629,10 @@ impl Store {
                     params![cursor, at],
                 )?;
             }
-            Err(message) => {
+            Err(failure) => {
+                let stored = serde_json::to_string(failure).map_err(|_| conversion_error("sync failure"))?;
                 self.conn
-                    .execute("UPDATE sync_state SET last_attempt_at = ?1, last_error = ?2", params![at, message])?;
+                    .execute("UPDATE sync_state SET last_attempt_at = ?1, last_error = ?2", params![at, stored])?;
             }
         }
         self.sync_state()
@@ -699,6 +708,17 @@ impl Store {
         Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
     }
 
+    /// Applications created in `[from, to)` (whatever their state now).
+    pub fn count_created_between(&self, from: OffsetDateTime, to: OffsetDateTime) -> Result<u64> {
+        let count: i64 = self.conn.query_row(
+            "SELECT count(*) FROM applications
+             WHERE julianday(created_at) >= julianday(?1) AND julianday(created_at) < julianday(?2)",
+            params![format_time(from)?, format_time(to)?],
+            |row| row.get(0),
+        )?;
+        Ok(count.max(0) as u64)
+    }
+
     pub fn count_by_state(&self) -> Result<Vec<(ApplicationState, u64)>> {
         let mut statement = self.conn.prepare("SELECT state, count(*) FROM applications GROUP BY state")?;
         let rows = statement.query_map([], |row| Ok((row.get::<_, String>(0)?, row.get::<_, i64>(1)?)))?;
@@ -764,11 +784,47 @@ pub struct SyncState {
     pub last_success_at: Option<OffsetDateTime>,
     #[serde(with = "time::serde::rfc3339::option")]
     pub last_attempt_at: Option<OffsetDateTime>,
-    /// The last attempt's error, in plain words, when it failed.
-    pub last_error: Option<String>,
+    /// Why the last attempt failed, when it did.
+    pub last_error: Option<SyncFailure>,
     /// When the server refused this laptop as revoked; cleared by a new enrolment.
     #[serde(with = "time::serde::rfc3339::option")]
     pub revoked_at: Option<OffsetDateTime>,
+}
+
+/// A failed sync attempt as the officer reads it: the error's stable code and the values its
+/// message needs, kept rather than a rendered sentence so that it reads in whichever language the
+/// officer has chosen when they look (`messages::failure`). Stored as JSON in `sync_state`.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct SyncFailure {
+    pub code: String,
+    /// `error.<code>`; empty for failures recorded before codes were kept.
+    pub message_key: String,
+    #[serde(default)]
+    pub params: std::collections::BTreeMap<String, String>,
+    /// In English, for logs and the CLI's plain output.
+    pub message: String,
+}
+
+impl SyncFailure {
+    pub fn from_error(error: &CoreError) -> SyncFailure {
+        let report = error.to_report();
+        SyncFailure {
+            code: report.code.to_string(),
+            message_key: report.message_key,
+            params: report.params.into_iter().map(|(k, v)| (k.to_string(), v)).collect(),
+            message: report.message,
+        }
+    }
+
+    /// Reads the column: JSON since schema 5's app release; a plain English sentence before.
+    fn from_column(text: &str) -> SyncFailure {
+        serde_json::from_str(text).unwrap_or_else(|_| SyncFailure {
+            code: "unknown".into(),
+            message_key: String::new(),
+            params: Default::default(),
+            message: text.to_string(),
+        })
+    }
 }
 
 /// An earlier application that may be the same request again (for duplicate warnings).

@@ -1,7 +1,8 @@
 //! What passes between the laptop and the server outside the application lifecycle: what the
 //! server publishes and the laptop keeps (catalogue versions, the roster of officers assigned to
 //! it, outreach plans, the fact that it was revoked), each kept idempotently (the same event
-//! applied twice changes nothing the second time); and the audit of outbox exports.
+//! applied twice changes nothing the second time); and the audit of what leaves the laptop
+//! otherwise: outbox exports, printed slips and day reports.
 
 use super::audit::{self, Change};
 use super::{Store, conversion_error, format_time, parse_time};
@@ -216,6 +217,37 @@ impl Store {
                 entity_id: &bundle.file_name(),
                 before_hash: None,
                 after_hash: Some(hex::encode(sha2::Sha256::digest(&bundle.bytes))),
+            },
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Audits a document made from citizens' data (`action` such as `slip.printed` on entity
+    /// `slip`): who made it, when, of what, and the SHA-256 of its content. The entity is never
+    /// `application` or `citizen`, whose entries the verifier holds against the live records.
+    pub(crate) fn record_document(
+        &mut self,
+        action: &str,
+        entity: &str,
+        entity_id: &str,
+        content: &[u8],
+        by: &OfficerNumber,
+        now: OffsetDateTime,
+    ) -> Result<()> {
+        use sha2::Digest;
+        let at = format_time(now)?;
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        audit::append(
+            &tx,
+            Change {
+                at: &at,
+                officer: by.as_str(),
+                action,
+                entity,
+                entity_id,
+                before_hash: None,
+                after_hash: Some(hex::encode(sha2::Sha256::digest(content))),
             },
         )?;
         tx.commit()?;

@@ -13,6 +13,7 @@ use crate::error::{CoreError, Result};
 use crate::session::Session;
 use serde::Serialize;
 use std::future::Future;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 use tokio::sync::Notify;
 
@@ -151,10 +152,58 @@ pub async fn sync_once(
             if matches!(e, CoreError::DeviceRevoked) {
                 session.record_revocation()?;
             }
-            session.record_sync_attempt(Err(&e.to_string()))?;
+            session.record_sync_attempt(Err(&crate::store::SyncFailure::from_error(e)))?;
         }
     }
     outcome
+}
+
+/// The laptop's power as the sync policy sees it (the app reads it from the OS).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct PowerReading {
+    /// Running on the battery, not mains or a generator.
+    pub on_battery: bool,
+    pub battery_percent: Option<u8>,
+}
+
+/// How many waiting applications an automatic sync may still send on a low battery. A small
+/// sync is a few seconds of radio; a large backlog on a slow link can take the last minutes of
+/// charge the officer needs for capture, so it waits for power or for an officer's say-so.
+pub const LOW_BATTERY_SYNC_LIMIT: u64 = 50;
+
+/// The low-battery policy: an automatic sync with more than [`LOW_BATTERY_SYNC_LIMIT`]
+/// applications waiting is held back while the battery is at or below `low_at` percent and not
+/// charging. `asked` (an officer pressed "sync now") always goes ahead.
+pub fn hold_for_battery(power: PowerReading, low_at: u8, asked: bool, waiting: u64) -> Option<CoreError> {
+    let percent = power.battery_percent?;
+    let low = power.on_battery && percent <= low_at;
+    (low && !asked && waiting > LOW_BATTERY_SYNC_LIMIT).then_some(CoreError::SyncHeldForBattery { percent, waiting })
+}
+
+/// [`sync_once`] under the low-battery policy: a held run sends nothing and records why, so the
+/// sync panel can say what to do.
+pub async fn sync_unless_held(
+    session: &mut Session,
+    client: &SyncClient,
+    sizer: &mut BatchSizer,
+    progress: &mut dyn FnMut(&Progress),
+    power: PowerReading,
+    asked: bool,
+) -> Result<SyncReport> {
+    let waiting = waiting_count(session)?;
+    if let Some(held) = hold_for_battery(power, session.low_battery_percent(), asked, waiting) {
+        session.record_sync_attempt(Err(&crate::store::SyncFailure::from_error(&held)))?;
+        return Err(held);
+    }
+    sync_once(session, client, sizer, progress).await
+}
+
+fn waiting_count(session: &mut Session) -> Result<u64> {
+    Ok(session
+        .counts_by_state()?
+        .into_iter()
+        .find(|(state, _)| *state == crate::ApplicationState::Submitted)
+        .map_or(0, |(_, n)| n))
 }
 
 async fn run(
@@ -164,11 +213,7 @@ async fn run(
     progress: &mut dyn FnMut(&Progress),
 ) -> Result<SyncReport> {
     let mut report = SyncReport::default();
-    let waiting = session
-        .counts_by_state()?
-        .into_iter()
-        .find(|(state, _)| *state == crate::ApplicationState::Submitted)
-        .map_or(0, |(_, n)| n);
+    let waiting = waiting_count(session)?;
     let mut state = Progress { records_waiting: waiting, batch_size: sizer.size(), ..Progress::default() };
     progress(&state);
     let count = |state: &mut Progress, wire: WireBytes| {
@@ -236,11 +281,13 @@ fn merge_push(total: &mut PushTally, batch: &PushTally) {
     total.already_on_server += batch.already_on_server;
 }
 
-/// What wakes the scheduler early: a link coming up (from the app's network monitor) or an
-/// officer asking to sync now.
+/// What wakes the scheduler early: a link coming up or mains power returning (from the app's
+/// device monitor), or an officer asking to sync now.
 #[derive(Debug, Default)]
 pub struct Triggers {
     wake: Notify,
+    /// An officer asked since the last run; overrides the low-battery hold.
+    asked: AtomicBool,
 }
 
 impl Triggers {
@@ -248,8 +295,18 @@ impl Triggers {
         self.wake.notify_one();
     }
 
-    pub fn sync_now(&self) {
+    pub fn power_restored(&self) {
         self.wake.notify_one();
+    }
+
+    pub fn sync_now(&self) {
+        self.asked.store(true, Ordering::SeqCst);
+        self.wake.notify_one();
+    }
+
+    /// Whether an officer asked for this run; clears the request.
+    pub fn take_asked(&self) -> bool {
+        self.asked.swap(false, Ordering::SeqCst)
     }
 }
 
@@ -258,9 +315,9 @@ pub trait Attempt {
     fn attempt(&mut self) -> impl Future<Output = Result<SyncReport>>;
 }
 
-/// How long to wait after an attempt's outcome: the regular interval after success, a backoff
-/// delay after a passing failure, and no timer at all (only a trigger) after one a person must
-/// fix, such as a revoked laptop or an untrusted server.
+/// How long to wait after an attempt's outcome: the regular interval after success or a
+/// low-battery hold, a backoff delay after a passing failure, and no timer at all (only a
+/// trigger) after one a person must fix, such as a revoked laptop or an untrusted server.
 pub fn next_wait(
     outcome: &Result<SyncReport>,
     backoff: &mut Backoff,
@@ -272,6 +329,7 @@ pub fn next_wait(
             backoff.reset();
             Some(interval)
         }
+        Err(CoreError::SyncHeldForBattery { .. }) => Some(interval),
         Err(e) if e.is_retryable() => Some(backoff.next_delay(unit)),
         Err(_) => None,
     }
@@ -348,6 +406,39 @@ mod tests {
         assert!(samples.iter().all(|u| (0.0..1.0).contains(u)));
         let low = samples.iter().filter(|u| **u < 0.5).count();
         assert!((800..1200).contains(&low), "{low} of 2000 below one half");
+    }
+
+    #[test]
+    fn a_low_battery_holds_back_large_automatic_syncs_only() {
+        let low = PowerReading { on_battery: true, battery_percent: Some(15) };
+        let held = hold_for_battery(low, 20, false, LOW_BATTERY_SYNC_LIMIT + 1);
+        assert!(matches!(held, Some(CoreError::SyncHeldForBattery { percent: 15, waiting: 51 })), "{held:?}");
+        assert!(hold_for_battery(low, 20, true, 10_000).is_none(), "an officer's sync now goes ahead");
+        assert!(hold_for_battery(low, 20, false, LOW_BATTERY_SYNC_LIMIT).is_none(), "a small sync goes ahead");
+        assert!(hold_for_battery(low, 10, false, 10_000).is_none(), "above the configured level");
+        let charging = PowerReading { on_battery: false, battery_percent: Some(5) };
+        assert!(hold_for_battery(charging, 20, false, 10_000).is_none(), "on mains or a generator");
+        let no_battery = PowerReading { on_battery: false, battery_percent: None };
+        assert!(hold_for_battery(no_battery, 20, false, 10_000).is_none());
+    }
+
+    #[test]
+    fn a_held_sync_tries_again_on_the_regular_interval_without_backing_off() {
+        let mut backoff = Backoff::default();
+        let held: Result<SyncReport> = Err(CoreError::SyncHeldForBattery { percent: 10, waiting: 99 });
+        assert_eq!(next_wait(&held, &mut backoff, Duration::from_secs(900), 0.5), Some(Duration::from_secs(900)));
+        assert_eq!(backoff.failures(), 0);
+    }
+
+    #[test]
+    fn only_sync_now_counts_as_asked_and_it_is_taken_once() {
+        let triggers = Triggers::default();
+        triggers.link_up();
+        triggers.power_restored();
+        assert!(!triggers.take_asked());
+        triggers.sync_now();
+        assert!(triggers.take_asked());
+        assert!(!triggers.take_asked());
     }
 
     /// Fails `failures` times with "no link", then succeeds; counts calls.

@@ -10,7 +10,10 @@ pub mod engine;
 pub mod export;
 
 pub use client::{SyncClient, WireBytes};
-pub use engine::{Backoff, BatchSizer, Progress, SyncReport, Triggers, run_scheduler, sync_once};
+pub use engine::{
+    Backoff, BatchSizer, LOW_BATTERY_SYNC_LIMIT, PowerReading, Progress, SyncReport, Triggers, hold_for_battery,
+    run_scheduler, sync_once, sync_unless_held,
+};
 
 use crate::application::{Application, ApplicationState, ReviewOutcome};
 use crate::citizen::Citizen;

@@ -1,0 +1,275 @@
+//! Benchmark: the time to make one acknowledgement slip, and an outreach day report over 10,000
+//! applications.
+//!
+//! - `cargo bench -p fieldkit-core --bench documents` measures 200 slips per line and 20 reports
+//!   per line over 10,000 applications saved on one day, and replaces the `documents` section of
+//!   docs/BENCHMARKS.md.
+//! - `-- --quick`: 50 slips, 5 reports, 2,000 applications; prints only.
+//! - Run without `--bench` (as `cargo test --benches` / `--all-targets` does) it is a smoke run:
+//!   a few of each over 200 applications, sanity checks, nothing written.
+//!
+//! Method. The profile is filled through `Session::save_and_submit` like a real day (2,500
+//! citizens of varied sex and age, four services each), outside the timed region. Each operation
+//! is timed alone with `Instant`: `Session::slip` (look-up, layout, font subsetting, PDF writing
+//! and its audit entry), the slip's layout and PDF alone (`Slip::to_pdf`), `Session::day_report`
+//! (the day's query, the counting and its audit entry), and the report's `to_pdf` and `to_csv`.
+
+use fieldkit_core::catalogue::{ProfileAttribute, sample};
+use fieldkit_core::documents::{Paper, SlipOptions};
+use fieldkit_core::{Config, LaptopPrefix, NewApplication, NewCitizen, NewOfficer, Profile, Role, Session};
+use std::fmt::Write as _;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+const SERVICES: [&str; 4] =
+    ["national-id.replacement", "sha.member-registration", "nssf.member-registration", "kra.pin-registration"];
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    Full,
+    Quick,
+    Smoke,
+}
+
+struct Plan {
+    mode: Mode,
+    applications: usize,
+    slips: usize,
+    reports: usize,
+}
+
+impl Plan {
+    fn from_args() -> Plan {
+        let args: Vec<String> = std::env::args().skip(1).collect();
+        let mode = match (args.iter().any(|a| a == "--bench"), args.iter().any(|a| a == "--quick")) {
+            (true, false) => Mode::Full,
+            (true, true) => Mode::Quick,
+            (false, _) => Mode::Smoke,
+        };
+        let (applications, slips, reports) = match mode {
+            Mode::Full => (10_000, 200, 20),
+            Mode::Quick => (2_000, 50, 5),
+            Mode::Smoke => (200, 3, 2),
+        };
+        Plan { mode, applications, slips, reports }
+    }
+}
+
+struct Stats(Vec<Duration>);
+
+impl Stats {
+    fn new(mut samples: Vec<Duration>) -> Stats {
+        assert!(!samples.is_empty() && samples.iter().all(|d| !d.is_zero()), "samples");
+        samples.sort();
+        Stats(samples)
+    }
+
+    fn quantile(&self, q: f64) -> Duration {
+        let rank = (q * self.0.len() as f64).ceil() as usize;
+        self.0[rank.clamp(1, self.0.len()) - 1]
+    }
+
+    fn mean(&self) -> Duration {
+        self.0.iter().sum::<Duration>() / self.0.len() as u32
+    }
+
+    fn row(&self, name: &str) -> String {
+        let ms = |d: Duration| d.as_secs_f64() * 1e3;
+        format!(
+            "| {name} | {} | {:.2} | {:.2} | {:.2} | {:.2} |",
+            self.0.len(),
+            ms(self.quantile(0.5)),
+            ms(self.quantile(0.99)),
+            ms(self.mean()),
+            ms(self.0[self.0.len() - 1])
+        )
+    }
+}
+
+fn time<T>(samples: usize, mut op: impl FnMut(usize) -> T, check: impl Fn(&T)) -> Stats {
+    Stats::new(
+        (0..samples)
+            .map(|i| {
+                let started = Instant::now();
+                let out = op(i);
+                let elapsed = started.elapsed();
+                check(&out);
+                elapsed
+            })
+            .collect(),
+    )
+}
+
+/// A synthetic passing form for `service_id`, minus what the citizen's profile fills in.
+fn form(session: &Session, service_id: &str) -> serde_json::Map<String, serde_json::Value> {
+    let catalogue = session.catalogue().expect("catalogue");
+    let service = catalogue.service(service_id).expect("service");
+    let today = time::OffsetDateTime::now_utc().to_offset(time::macros::offset!(+3)).date();
+    let (mut answers, _) = sample::answers(service, today);
+    for field in &service.fields {
+        if field.prefill.is_some_and(|a| !matches!(a, ProfileAttribute::SubCounty | ProfileAttribute::KraPin)) {
+            answers.remove(&field.id);
+        }
+    }
+    answers
+}
+
+/// A profile with `applications` saved today, four per citizen; the manager's session and the
+/// references saved.
+fn a_busy_day(dir: &Path, applications: usize) -> (Session, Vec<String>) {
+    let profile = Profile::new(dir.join("profile"), Config::default());
+    let prefix = LaptopPrefix::parse("K7QM").expect("prefix");
+    let manager =
+        NewOfficer { number: "CM001".into(), display_name: "Achieng Otieno".into(), role: Role::CentreManager };
+    let mut session = profile.create(&prefix, &manager, "482913").expect("create the profile");
+    let forms: Vec<_> = SERVICES.iter().map(|s| form(&session, s)).collect();
+    let sexes = ["female", "male", "female", "male", "intersex"];
+    let mut references = Vec::with_capacity(applications);
+    for i in 0..applications.div_ceil(SERVICES.len()) {
+        let citizen = NewCitizen {
+            id_number: Some(format!("{}", 20_000_000 + i)),
+            surname: "Otieno".into(),
+            given_names: "Grace Akinyi".into(),
+            date_of_birth: format!("{}-{:02}-{:02}", 1950 + i % 55, 1 + i % 12, 1 + i % 28),
+            sex: sexes[i % sexes.len()].into(),
+            phone: Some("0712345678".into()),
+            county_code: Some("021".into()),
+            sub_county: None,
+            kra_pin: None,
+        };
+        let citizen_id = session.register_citizen(&citizen).expect("register").id;
+        for (service, form) in SERVICES.iter().zip(&forms) {
+            if references.len() == applications {
+                break;
+            }
+            let new = NewApplication {
+                citizen_id,
+                service_id: service.to_string(),
+                catalogue_version: None,
+                form: form.clone(),
+            };
+            references.push(session.save_and_submit(&new).expect(service).reference.to_string());
+        }
+    }
+    (session, references)
+}
+
+fn main() {
+    let plan = Plan::from_args();
+    let dir = tempfile::tempdir().expect("temp dir");
+    eprintln!("documents bench: {:?} mode, {} applications", plan.mode, plan.applications);
+    let setup = Instant::now();
+    let (mut session, references) = a_busy_day(dir.path(), plan.applications);
+    eprintln!("  saved {} applications in {:.1} s", references.len(), setup.elapsed().as_secs_f64());
+
+    let is_pdf = |pdf: &Vec<u8>| assert!(pdf.starts_with(b"%PDF-") && pdf.len() > 1000, "a PDF");
+    let pick = |i: usize| references[(i * 7919) % references.len()].clone();
+    let a5 = SlipOptions::default();
+    let receipt = SlipOptions { paper: Paper::Receipt80, ..SlipOptions::default() };
+    let slip_a5 = time(plan.slips, |i| session.slip(&pick(i), &a5).expect("slip"), is_pdf);
+    let slip_receipt = time(plan.slips, |i| session.slip(&pick(i), &receipt).expect("slip"), is_pdf);
+    let contents: Vec<_> = (0..plan.slips).map(|i| session.slip_contents(&pick(i), &a5).expect("slip")).collect();
+    let render_only = time(plan.slips, |i| contents[i].to_pdf(&a5).expect("pdf"), is_pdf);
+    let slip_bytes = session.slip(&pick(0), &a5).expect("slip").len();
+
+    let report = session.day_report(None).expect("report");
+    assert_eq!(report.applications.total as usize, plan.applications, "every application is counted");
+    let reports = time(
+        plan.reports,
+        |_| session.day_report(None).expect("report"),
+        |r| assert_eq!(r.applications.total as usize, plan.applications),
+    );
+    let report_pdf = time(plan.reports, |_| report.to_pdf().expect("pdf"), is_pdf);
+    let report_csv = time(plan.reports, |_| report.to_csv().expect("csv"), |csv| assert!(csv.len() > 500));
+    let (pdf_bytes, csv_bytes) = (report.to_pdf().expect("pdf").len(), report.to_csv().expect("csv").len());
+
+    let mut out = String::new();
+    let _ = writeln!(out, "### Acknowledgement slips and the outreach day report\n");
+    let _ = writeln!(
+        out,
+        "Measured {} on {}, {} logical CPUs; optimised build; temp files under `{}`. Re-run with \
+         `cargo bench -p fieldkit-core --bench documents`.\n",
+        time::OffsetDateTime::now_utc().date(),
+        cpu(),
+        std::thread::available_parallelism().map(|n| n.get()).unwrap_or(0),
+        std::env::temp_dir().display()
+    );
+    let _ = writeln!(
+        out,
+        "The store holds {} applications saved today ({} citizens, four services each). Each operation \
+         is timed alone with `Instant`. Milliseconds; p99 by nearest rank. The `Session` lines include \
+         their audit entry, a durable commit (`synchronous = FULL`), so their tail is the disk's fsync. \
+         An A5 slip is {} KB (fonts subset and embedded); the report over {} applications is {} KB of \
+         PDF and {} KB of CSV.\n",
+        thousands(plan.applications),
+        thousands(plan.applications.div_ceil(SERVICES.len())),
+        slip_bytes / 1024,
+        thousands(plan.applications),
+        pdf_bytes / 1024,
+        csv_bytes / 1024
+    );
+    let _ = writeln!(out, "| Operation | samples | median | p99 | mean | max |");
+    let _ = writeln!(out, "| --- | ---: | ---: | ---: | ---: | ---: |");
+    for (name, stats) in [
+        ("`Session::slip`, A5 (look-up, layout, font subset, PDF, audit entry)", &slip_a5),
+        ("`Session::slip`, 80 mm receipt", &slip_receipt),
+        ("`Slip::to_pdf`, A5 (layout and PDF only)", &render_only),
+        (
+            &*format!(
+                "`Session::day_report` over {} applications (query, counts, audit entry)",
+                thousands(plan.applications)
+            ),
+            &reports,
+        ),
+        ("`DayReport::to_pdf`", &report_pdf),
+        ("`DayReport::to_csv`", &report_csv),
+    ] {
+        let _ = writeln!(out, "{}", stats.row(name));
+    }
+    println!("{out}");
+    match plan.mode {
+        Mode::Full => write_section("documents", &out),
+        Mode::Quick => println!("(--quick: docs/BENCHMARKS.md left as it is)"),
+        Mode::Smoke => {}
+    }
+}
+
+/// `10,000`.
+fn thousands(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+fn cpu() -> String {
+    std::fs::read_to_string("/proc/cpuinfo")
+        .unwrap_or_default()
+        .lines()
+        .find(|l| l.starts_with("model name"))
+        .and_then(|l| l.split_once(':'))
+        .map(|(_, v)| v.trim().to_string())
+        .unwrap_or_else(|| std::env::consts::ARCH.to_string())
+}
+
+/// Replaces the text between `<!-- bench:NAME:start -->` and `<!-- bench:NAME:end -->` in
+/// docs/BENCHMARKS.md (appending the block the first time), as the other benchmarks do.
+fn write_section(name: &str, section: &str) {
+    let (start, end) = (format!("<!-- bench:{name}:start -->"), format!("<!-- bench:{name}:end -->"));
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/BENCHMARKS.md");
+    let existing = std::fs::read_to_string(&path).expect("read docs/BENCHMARKS.md");
+    let block = format!("{start}\n{}\n{end}", section.trim_end());
+    let updated = match (existing.find(&start), existing.find(&end)) {
+        (Some(s), Some(e)) if e > s => format!("{}{block}{}", &existing[..s], &existing[e + end.len()..]),
+        _ => format!("{}\n\n{block}\n", existing.trim_end()),
+    };
+    let temporary = path.with_extension("md.documents.tmp");
+    std::fs::write(&temporary, updated).expect("write");
+    std::fs::rename(&temporary, &path).expect("replace");
+    println!("wrote {}", path.display());
+}
