@@ -17,6 +17,8 @@ const COMMANDS: &[&str] = &[
     "edit_application",
     "submit_application",
     "citizen",
+    "print_slip",
+    "day_report",
     "applications",
     "application",
     "sync_now",

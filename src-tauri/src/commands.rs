@@ -30,6 +30,7 @@ pub struct OfficerView {
     pub may_capture: bool,
     pub may_manage_officers: bool,
     pub may_export: bool,
+    pub may_view_day_report: bool,
 }
 
 #[derive(Debug, Serialize)]
@@ -102,6 +103,7 @@ fn officer_view(session: &fieldkit_core::Session) -> OfficerView {
         may_capture: officer.role.may(Action::CaptureApplications),
         may_manage_officers: officer.role.may(Action::ManageOfficers),
         may_export: officer.role.may(Action::ExportOutbox),
+        may_view_day_report: officer.role.may(Action::ViewDayReport),
     }
 }
 
@@ -370,4 +372,70 @@ pub async fn sync_state(state: State<'_, AppState>) -> Answer<SyncView> {
 #[tauri::command]
 pub async fn device_status(state: State<'_, AppState>) -> Answer<DeviceStatus> {
     Ok(device::read_for(&state))
+}
+
+/// What became of a slip or report: printed, or saved and where (the UI words it).
+#[derive(Debug, Serialize)]
+pub struct PrintView {
+    pub reference: String,
+    pub outcome: crate::printing::PrintOutcome,
+}
+
+/// Prints the acknowledgement slip of a saved application (by id or reference) on the
+/// configured or default printer, or saves the PDF and says where. Demo profiles print the
+/// TRAINING watermark.
+#[tauri::command]
+pub async fn print_slip(state: State<'_, AppState>, id: String) -> Answer<PrintView> {
+    let config = state.profile.config();
+    let options = fieldkit_core::SlipOptions { paper: config.slip_paper, training: state.demo, ..Default::default() };
+    let (pdf, reference) = state.with_session(|s| {
+        let pdf = s.slip(&id, &options)?;
+        Ok((pdf, s.application(&id)?.reference.as_str().to_string()))
+    })?;
+    let printer = config.printer.clone();
+    let slips = state.profile.dir().join("slips");
+    let name = reference.clone();
+    let outcome = tauri::async_runtime::spawn_blocking(move || {
+        crate::printing::print_or_save(&pdf, &name, printer.as_deref(), &slips)
+    })
+    .await
+    .map_err(|e| state.ui(CoreError::DocumentFailed(e.to_string())))?
+    .map_err(|e| state.ui(CoreError::Io { path: "slips".into(), source: e }))?;
+    Ok(PrintView { reference, outcome })
+}
+
+/// The centre manager's day report, saved as PDF and CSV in the profile's `reports/` folder
+/// (readable by this user only), with its headline figures.
+#[derive(Debug, Serialize)]
+pub struct ReportView {
+    pub date: String,
+    pub pdf_path: String,
+    pub csv_path: String,
+    pub citizens_served: u64,
+    pub applications: u64,
+    pub unsynced: u64,
+}
+
+#[tauri::command]
+pub async fn day_report(state: State<'_, AppState>, date: Option<String>) -> Answer<ReportView> {
+    let date = date.as_deref().map(fieldkit_core::documents::parse_day).transpose().map_err(|e| state.ui(e))?;
+    let demo = state.demo;
+    let (report, pdf, csv) = state.with_session(|s| {
+        let report = s.day_report(date)?.with_training(demo);
+        let (pdf, csv) = (report.to_pdf()?, report.to_csv()?);
+        Ok((report, pdf, csv))
+    })?;
+    let day = report.date.to_string();
+    let dir = state.profile.dir().join("reports");
+    let io = |e| state.ui(CoreError::Io { path: dir.display().to_string(), source: e });
+    let pdf_path = crate::printing::save_private(&dir, &format!("day-report-{day}.pdf"), &pdf).map_err(io)?;
+    let csv_path = crate::printing::save_private(&dir, &format!("day-report-{day}.csv"), &csv).map_err(io)?;
+    Ok(ReportView {
+        date: day,
+        pdf_path: pdf_path.display().to_string(),
+        csv_path: csv_path.display().to_string(),
+        citizens_served: report.citizens_served.total,
+        applications: report.applications.total,
+        unsynced: report.unsynced_total,
+    })
 }

@@ -12,6 +12,7 @@
 pub mod commands;
 pub mod device;
 pub mod error;
+pub mod printing;
 pub mod state;
 pub mod sync;
 
@@ -65,6 +66,8 @@ pub fn run() {
             commands::sync_now,
             commands::sync_state,
             commands::device_status,
+            commands::print_slip,
+            commands::day_report,
         ])
         .run(tauri::generate_context!());
     if let Err(e) = result {

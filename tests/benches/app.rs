@@ -83,12 +83,17 @@ fn main() {
         let _ = writeln!(section, "## Desktop app: start-up, memory, idle CPU\n");
         let _ = writeln!(
             section,
-            "`cargo bench -p fieldkit-e2e --bench app`, {} on {} ({} cores), debug build of `huduma-fieldkit` in a \
+            "`cargo bench -p fieldkit-e2e --bench app`, {} on {} ({} cores), {} in a \
              1280x900 Xvfb window driven through tauri-driver and WebKitWebDriver. Memory is the resident set of the \
              app and its WebKit processes together ({} processes).\n",
             time::OffsetDateTime::now_utc().date(),
             std::env::consts::ARCH,
             std::thread::available_parallelism().map_or(0, |n| n.get()),
+            if app_binary().components().any(|c| c.as_os_str() == "release") {
+                "release build of `huduma-fieldkit`"
+            } else {
+                "debug build of `huduma-fieldkit` (run `cargo build --release -p huduma-fieldkit` first to measure the release build)"
+            },
             tree.len()
         );
         let _ = writeln!(section, "| measure | value |\n|---|---|");

@@ -93,12 +93,18 @@ pub fn tauri_driver() -> PathBuf {
     path
 }
 
-/// The app binary built beside this test.
+/// The app binary built beside this test (`target/<profile>/huduma-fieldkit`), or the debug one
+/// when this profile has none (benchmarks run in the release profile; see `tests/benches/app.rs`).
 pub fn app_binary() -> PathBuf {
     let exe = std::env::current_exe().expect("test exe");
-    let binary = exe.parent().and_then(Path::parent).map(|dir| dir.join("huduma-fieldkit")).expect("target dir");
-    assert!(binary.exists(), "{} is missing: build the workspace first", binary.display());
-    binary
+    let profile_dir = exe.parent().and_then(Path::parent).expect("target dir");
+    let binary = profile_dir.join("huduma-fieldkit");
+    if binary.exists() {
+        return binary;
+    }
+    let debug = profile_dir.parent().map(|target| target.join("debug").join("huduma-fieldkit")).expect("target");
+    assert!(debug.exists(), "{} is missing: build the workspace first", binary.display());
+    debug
 }
 
 /// WebDriver's key codes for keys that are not characters.

@@ -32,6 +32,20 @@ export interface Officer {
   may_capture: boolean;
   may_manage_officers: boolean;
   may_export: boolean;
+  may_view_day_report: boolean;
+}
+
+export type PrintOutcome =
+  | { kind: "printed"; printer: string }
+  | { kind: "saved"; path: string; reason: "no_cups" | "no_default_printer" | "printer_refused"; detail: string };
+
+export interface DayReportView {
+  date: string;
+  pdf_path: string;
+  csv_path: string;
+  citizens_served: number;
+  applications: number;
+  unsynced: number;
 }
 
 export type AppState = "draft" | "submitted" | "synced" | "queried" | "accepted" | "rejected";
@@ -131,6 +145,8 @@ export const api = {
   syncNow: () => invoke<void>("sync_now"),
   syncState: () => invoke<SyncView>("sync_state"),
   deviceStatus: () => invoke<DeviceStatus>("device_status"),
+  printSlip: (id: string) => invoke<{ reference: string; outcome: PrintOutcome }>("print_slip", { id }),
+  dayReport: (date?: string) => invoke<DayReportView>("day_report", { date: date ?? null }),
 };
 
 export const events = {

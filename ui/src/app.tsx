@@ -144,7 +144,7 @@ export function App() {
   }
   else if (screen.kind === "services") body = <ServicePicker w={w} lang={lang} citizen={screen.citizen} onChosen={(s) => setScreen({ kind: "form", citizen: screen.citizen, service: s })} guard={guard} />;
   else if (screen.kind === "form") body = <FormScreen key={screen.service.id + (screen.draft?.id ?? "")} w={w} lang={lang} citizen={screen.citizen} service={screen.service} draft={screen.draft} onSaved={(saved) => setScreen({ kind: "saved", citizen: screen.citizen, saved })} onBack={() => setScreen({ kind: "services", citizen: screen.citizen })} guard={guard} />;
-  else if (screen.kind === "saved") body = <Saved w={w} saved={screen.saved} next={() => setScreen({ kind: "citizen" })} same={() => setScreen({ kind: "services", citizen: screen.citizen })} />;
+  else if (screen.kind === "saved") body = <Saved w={w} guard={guard} saved={screen.saved} next={() => setScreen({ kind: "citizen" })} same={() => setScreen({ kind: "services", citizen: screen.citizen })} />;
   else if (screen.kind === "queue") body = <QueueScreen w={w} guard={guard} open={(citizen, service, draft) => setScreen({ kind: "form", citizen, service, draft })} />;
   else body = <SyncPanel w={w} guard={guard} />;
 
@@ -235,6 +235,7 @@ function HomeScreen({ w, lang, go, guard }: { w: Words; lang: Lang; go: (s: Scre
           <div key={state} data-state={state}><dt>{w.states[state]}</dt><dd>{n}</dd></div>
         ))}
       </dl>
+      {home.officer.may_view_day_report && <DayReportButton w={w} guard={guard} />}
       {home.officer.may_capture && (
         <>
           <button id="start-capture" class="primary big" ref={focusOnMount} onClick={() => go({ kind: "citizen" })}>{w.findOrRegister}</button>
@@ -249,6 +250,22 @@ function HomeScreen({ w, lang, go, guard }: { w: Words; lang: Lang; go: (s: Scre
         </>
       )}
     </section>
+  );
+}
+
+function DayReportButton({ w, guard }: { w: Words; guard: (e: unknown) => void }) {
+  const [summary, setSummary] = useState("");
+  const make = async () => {
+    try {
+      const r = await api.dayReport();
+      setSummary(fill(w.reportSaved, { date: r.date, citizens: r.citizens_served, applications: r.applications, unsynced: r.unsynced, pdf: r.pdf_path, csv: r.csv_path }));
+    } catch (err) { guard(err); }
+  };
+  return (
+    <>
+      <button id="day-report" onClick={() => void make()}>{w.dayReport}</button>
+      {summary && <p id="report-summary" role="status">{summary}</p>}
+    </>
   );
 }
 
@@ -431,7 +448,24 @@ function SaveButton({ label, busy }: { label: string; busy: boolean }) {
   return <button type="submit" id="save-submit" class="primary" disabled={busy} ref={focusOnMount}>{label}</button>;
 }
 
-function Saved({ w, saved, next, same }: { w: Words; saved: ApplicationView; next: () => void; same: () => void }) {
+function Saved({ w, saved, next, same, guard }: { w: Words; saved: ApplicationView; next: () => void; same: () => void; guard: (e: unknown) => void }) {
+  const [printed, setPrinted] = useState("");
+  const [printing, setPrinting] = useState(false);
+  const print = async () => {
+    setPrinting(true);
+    try {
+      const { outcome } = await api.printSlip(saved.id);
+      setPrinted(outcome.kind === "printed" ? fill(w.slipPrinted, { printer: outcome.printer }) : fill(w.slipSaved, { why: w.notPrinted[outcome.reason], path: outcome.path }));
+    } catch (err) { guard(err); } finally { setPrinting(false); }
+  };
+  // Alt+P prints from this screen (the app's other shortcuts are in App).
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      if (e.altKey && e.key.toLowerCase() === "p" && saved.state !== "draft") { e.preventDefault(); void print(); }
+    };
+    window.addEventListener("keydown", onKey);
+    return () => window.removeEventListener("keydown", onKey);
+  });
   return (
     <section class="card narrow">
       <h1>{w.saved}</h1>
@@ -440,6 +474,8 @@ function Saved({ w, saved, next, same }: { w: Words; saved: ApplicationView; nex
       <p>{w.states[saved.state]}</p>
       <button ref={focusOnMount} id="next-citizen" class="primary" onClick={next}>{w.nextCitizen} (Alt+N)</button>
       <button id="same-citizen" onClick={same}>{w.sameCitizen}</button>
+      {saved.state !== "draft" && <button id="print-slip" disabled={printing} onClick={() => void print()}>{w.printSlip}</button>}
+      {printed && <p id="slip-outcome" role="status">{printed}</p>}
     </section>
   );
 }

@@ -44,6 +44,10 @@ pub struct Config {
     /// On battery at or below this charge (percent), the app warns and holds off large syncs
     /// unless the officer asks.
     pub low_battery_percent: u8,
+    /// The paper in the outreach's printer, for acknowledgement slips.
+    pub slip_paper: crate::documents::Paper,
+    /// The CUPS printer slips go to; `None` means the system's default printer.
+    pub printer: Option<String>,
 }
 
 impl Default for Config {
@@ -56,6 +60,8 @@ impl Default for Config {
             min_pin_length: 6,
             kdf: KdfParams::PRODUCTION,
             low_battery_percent: 20,
+            slip_paper: crate::documents::Paper::A5,
+            printer: None,
         }
     }
 }
@@ -68,6 +74,16 @@ struct ConfigFile {
     security: SecuritySection,
     #[serde(default)]
     power: PowerSection,
+    #[serde(default)]
+    printing: PrintingSection,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PrintingSection {
+    /// `a5` or `receipt80`.
+    paper: Option<String>,
+    printer: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -85,6 +101,13 @@ struct SecuritySection {
     lockout_max_secs: Option<u64>,
     min_pin_length: Option<usize>,
     kdf: Option<KdfParams>,
+}
+
+fn paper(text: &str, source_name: &str) -> Result<crate::documents::Paper> {
+    crate::documents::Paper::parse(text).map_err(|_| CoreError::Config {
+        source_name: source_name.to_string(),
+        message: format!("printing.paper `{text}` is not a paper: use a5 or receipt80"),
+    })
 }
 
 impl Config {
@@ -112,6 +135,12 @@ impl Config {
         })?;
         if let Some(v) = file.power.low_battery_percent {
             self.low_battery_percent = v;
+        }
+        if let Some(v) = &file.printing.paper {
+            self.slip_paper = paper(v, source_name)?;
+        }
+        if let Some(v) = file.printing.printer {
+            self.printer = Some(v);
         }
         let s = file.security;
         if let Some(v) = s.idle_lock_secs {
@@ -160,6 +189,12 @@ impl Config {
         if let Some(v) = env("FIELDKIT_LOW_BATTERY_PERCENT") {
             self.low_battery_percent = parse("FIELDKIT_LOW_BATTERY_PERCENT", &v)?;
         }
+        if let Some(v) = env("FIELDKIT_SLIP_PAPER") {
+            self.slip_paper = paper(&v, "environment variable FIELDKIT_SLIP_PAPER")?;
+        }
+        if let Some(v) = env("FIELDKIT_PRINTER") {
+            self.printer = Some(v);
+        }
         if let Some(v) = env("FIELDKIT_KDF_ITERATIONS") {
             self.kdf.iterations = parse("FIELDKIT_KDF_ITERATIONS", &v)?;
         }
@@ -187,6 +222,14 @@ impl Config {
         if !(5..=90).contains(&self.low_battery_percent) {
             return bad("power.low_battery_percent must be between 5 and 90".into());
         }
+        // A printer name goes to `lp -d` as one argument: CUPS names are letters, digits, `-`,
+        // `_` and `.`, and never start with `-` (which lp would read as an option).
+        if let Some(printer) = &self.printer {
+            let fine = |c: char| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.');
+            if printer.is_empty() || printer.starts_with('-') || !printer.chars().all(fine) || printer.len() > 127 {
+                return bad(format!("printing.printer `{printer}` is not a printer name (letters, digits, - _ .)"));
+            }
+        }
         let kdf = self.kdf;
         if kdf.memory_kib < KdfParams::INSECURE_FOR_TESTS.memory_kib
             || kdf.memory_kib > 1024 * 1024
@@ -212,6 +255,24 @@ mod tests {
 
     fn no_env(_: &str) -> Option<String> {
         None
+    }
+
+    #[test]
+    fn the_slip_paper_and_printer_are_read_and_checked() {
+        let mut config = Config::default();
+        config.apply_file("[printing]\npaper = \"receipt80\"\nprinter = \"Tent-Printer_1\"\n", "f.toml").expect("file");
+        assert_eq!(
+            (config.slip_paper, config.printer.as_deref()),
+            (crate::documents::Paper::Receipt80, Some("Tent-Printer_1"))
+        );
+        config.validate().expect("valid");
+        let err = config.apply_file("[printing]\npaper = \"A4\"\n", "f.toml").expect_err("no A4 slips");
+        assert!(err.to_string().contains("a5 or receipt80"), "{err}");
+        config.printer = Some("-o evil".into());
+        assert!(config.validate().is_err(), "an option smuggled in as a printer name");
+        let from_env =
+            Config::load(None, |name| (name == "FIELDKIT_SLIP_PAPER").then(|| "a5".to_string())).expect("env");
+        assert_eq!(from_env.slip_paper, crate::documents::Paper::A5);
     }
 
     #[test]
