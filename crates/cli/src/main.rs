@@ -110,9 +110,10 @@ enum Command {
         /// The PDF to write [default: slip-<REFERENCE>.pdf in the current directory]
         #[arg(long)]
         out: Option<PathBuf>,
-        /// Paper in the printer: a5, or receipt80 for an 80 mm roll
-        #[arg(long, default_value = "a5")]
-        paper: String,
+        /// Paper in the printer: a5, or receipt80 for an 80 mm roll [default: the configuration's
+        /// `[printing] paper`, else a5]
+        #[arg(long)]
+        paper: Option<String>,
         /// Mark the slip TRAINING (a trainer's demo profile; FIELDKIT_DEMO=1 sets it too)
         #[arg(long, env = "FIELDKIT_DEMO", value_parser = clap::builder::BoolishValueParser::new())]
         training: bool,
@@ -516,7 +517,11 @@ fn run(cli: Cli, lang: Lang) -> Result<(), Failure> {
             out.print(&plans, &text);
         }
         Command::Slip { reference, out: file, paper, training, venue } => {
-            let options = SlipOptions { paper: Paper::parse(&paper)?, training, venue };
+            let paper = match paper {
+                Some(paper) => Paper::parse(&paper)?,
+                None => profile.config().slip_paper,
+            };
+            let options = SlipOptions { paper, training, venue };
             let mut session = sign_in(&profile, cli.officer.as_deref())?;
             let reference = session.application(&reference)?.reference;
             let pdf = session.slip(reference.as_str(), &options)?;
