@@ -18,6 +18,7 @@ pub mod sync;
 
 use fieldkit_core::{Config, Profile, paths};
 use std::path::PathBuf;
+use tauri::Manager;
 
 fn profile() -> Result<(Profile, bool), String> {
     let config_path = std::env::var_os("FIELDKIT_CONFIG").map(PathBuf::from).or_else(paths::default_config_file);
@@ -28,6 +29,21 @@ fn profile() -> Result<(Profile, bool), String> {
         .ok_or("cannot work out a data directory: set FIELDKIT_DATA_DIR or HOME")?;
     let demo = std::env::var("FIELDKIT_DEMO").is_ok_and(|v| v == "1");
     Ok((Profile::new(data_dir, config), demo))
+}
+
+/// Renders the webview without the GPU: a page of forms needs none, and on the laptops' weak
+/// integrated graphics (and under Xvfb) accelerated compositing keeps the web process busy even
+/// when nothing changes. `[display] gpu_compositing = true` turns it back on.
+fn software_rendering(app: &tauri::App) {
+    #[cfg(target_os = "linux")]
+    if let Some(window) = app.get_webview_window("main") {
+        let _ = window.with_webview(|webview| {
+            use webkit2gtk::{HardwareAccelerationPolicy, SettingsExt, WebViewExt};
+            if let Some(settings) = webview.inner().settings() {
+                settings.set_hardware_acceleration_policy(HardwareAccelerationPolicy::Never);
+            }
+        });
+    }
 }
 
 pub fn run() {
@@ -41,6 +57,9 @@ pub fn run() {
     let result = tauri::Builder::default()
         .manage(state::AppState::new(profile, demo))
         .setup(|app| {
+            if !app.state::<state::AppState>().profile.config().gpu_compositing {
+                software_rendering(app);
+            }
             let handle = app.handle().clone();
             std::thread::Builder::new().name("device-monitor".into()).spawn(move || device::monitor(handle))?;
             Ok(())

@@ -7,7 +7,8 @@
 //! - CPU time the app and its WebKit processes use over 60 idle seconds on the home screen.
 //!
 //! `cargo bench -p fieldkit-e2e --bench app` runs 100 captures and 60 idle seconds and writes its
-//! section of docs/BENCHMARKS.md; run without `--bench` (as `cargo test --all-targets` does) it is
+//! section of docs/BENCHMARKS.md (the app measured is `FIELDKIT_APP_BINARY`, else the build
+//! beside the bench, else the debug build; the section says which); run without `--bench` (as `cargo test --all-targets` does) it is
 //! a smoke run of 2 captures and 2 idle seconds that writes nothing.
 
 use fieldkit_core::catalogue::Catalogue;
@@ -92,7 +93,8 @@ fn main() {
             if app_binary().components().any(|c| c.as_os_str() == "release") {
                 "release build of `huduma-fieldkit`"
             } else {
-                "debug build of `huduma-fieldkit` (run `cargo build --release -p huduma-fieldkit` first to measure the release build)"
+                "debug build of `huduma-fieldkit` (for the release build: `cargo build --release -p huduma-fieldkit`, \
+                 then FIELDKIT_APP_BINARY=<target>/release/huduma-fieldkit)"
             },
             tree.len()
         );

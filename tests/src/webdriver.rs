@@ -93,9 +93,13 @@ pub fn tauri_driver() -> PathBuf {
     path
 }
 
-/// The app binary built beside this test (`target/<profile>/huduma-fieldkit`), or the debug one
-/// when this profile has none (benchmarks run in the release profile; see `tests/benches/app.rs`).
+/// The app binary: `FIELDKIT_APP_BINARY` if set (the benchmark measures a release build this
+/// way), else the one built beside this test (`target/<profile>/huduma-fieldkit`), else the
+/// debug one.
 pub fn app_binary() -> PathBuf {
+    if let Some(path) = std::env::var_os("FIELDKIT_APP_BINARY") {
+        return PathBuf::from(path);
+    }
     let exe = std::env::current_exe().expect("test exe");
     let profile_dir = exe.parent().and_then(Path::parent).expect("target dir");
     let binary = profile_dir.join("huduma-fieldkit");

@@ -48,6 +48,9 @@ pub struct Config {
     pub slip_paper: crate::documents::Paper,
     /// The CUPS printer slips go to; `None` means the system's default printer.
     pub printer: Option<String>,
+    /// Let the app's webview composite with the GPU. Off by default: for a page of forms,
+    /// software rendering costs a fraction of the idle CPU (docs/BENCHMARKS.md), which is battery.
+    pub gpu_compositing: bool,
 }
 
 impl Default for Config {
@@ -62,6 +65,7 @@ impl Default for Config {
             low_battery_percent: 20,
             slip_paper: crate::documents::Paper::A5,
             printer: None,
+            gpu_compositing: false,
         }
     }
 }
@@ -76,6 +80,14 @@ struct ConfigFile {
     power: PowerSection,
     #[serde(default)]
     printing: PrintingSection,
+    #[serde(default)]
+    display: DisplaySection,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DisplaySection {
+    gpu_compositing: Option<bool>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -142,6 +154,9 @@ impl Config {
         if let Some(v) = file.printing.printer {
             self.printer = Some(v);
         }
+        if let Some(v) = file.display.gpu_compositing {
+            self.gpu_compositing = v;
+        }
         let s = file.security;
         if let Some(v) = s.idle_lock_secs {
             self.idle_lock = Duration::from_secs(v);
@@ -194,6 +209,18 @@ impl Config {
         }
         if let Some(v) = env("FIELDKIT_PRINTER") {
             self.printer = Some(v);
+        }
+        if let Some(v) = env("FIELDKIT_GPU_COMPOSITING") {
+            self.gpu_compositing = match v.trim() {
+                "1" | "true" | "yes" => true,
+                "0" | "false" | "no" => false,
+                _ => {
+                    return Err(CoreError::Config {
+                        source_name: "environment variable FIELDKIT_GPU_COMPOSITING".into(),
+                        message: format!("`{v}` is not 1 or 0"),
+                    });
+                }
+            };
         }
         if let Some(v) = env("FIELDKIT_KDF_ITERATIONS") {
             self.kdf.iterations = parse("FIELDKIT_KDF_ITERATIONS", &v)?;
@@ -273,6 +300,18 @@ mod tests {
         let from_env =
             Config::load(None, |name| (name == "FIELDKIT_SLIP_PAPER").then(|| "a5".to_string())).expect("env");
         assert_eq!(from_env.slip_paper, crate::documents::Paper::A5);
+    }
+
+    #[test]
+    fn gpu_compositing_is_off_unless_asked_for() {
+        assert!(!Config::default().gpu_compositing);
+        let mut config = Config::default();
+        config.apply_file("[display]\ngpu_compositing = true\n", "f.toml").expect("file");
+        assert!(config.gpu_compositing);
+        let env =
+            |value: &'static str| move |name: &str| (name == "FIELDKIT_GPU_COMPOSITING").then(|| value.to_string());
+        assert!(!Config::load(None, env("0")).expect("env").gpu_compositing);
+        assert!(Config::load(None, env("maybe")).is_err());
     }
 
     #[test]
