@@ -30,7 +30,17 @@ async fn an_officer_captures_every_service_and_syncs_in_the_real_window() {
     provision_enrolled(&profile_dir, &deployment.enrolment);
     let missing_config = deployment.dir.path().join("no-config.toml");
     let display = Display::start();
-    let driver = Driver::start(&display, &[("FIELDKIT_DATA_DIR", &profile_dir), ("FIELDKIT_CONFIG", &missing_config)]);
+    // Screenshots: WebKitWebDriver's snapshot waits for a composited frame, which never comes when
+    // the webview renders without the GPU (the app's default, kept by app_power_and_lock.rs and
+    // the app bench), so this test turns compositing on.
+    let driver = Driver::start(
+        &display,
+        &[
+            ("FIELDKIT_DATA_DIR", &profile_dir),
+            ("FIELDKIT_CONFIG", &missing_config),
+            ("FIELDKIT_GPU_COMPOSITING", std::path::Path::new("1")),
+        ],
+    );
     let app = Session::start(&driver, &app_binary()).await;
     let shots = screenshots();
 

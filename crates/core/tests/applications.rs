@@ -37,6 +37,19 @@ fn citizens_without_an_id_number_can_register() {
 }
 
 #[test]
+fn finding_a_citizen_by_the_reference_on_their_slip() {
+    let f = fixture();
+    f.create();
+    let mut clerk = f.clerk();
+    let otieno = clerk.register_citizen(&citizen("Otieno", "31234567")).expect("register");
+    clerk.register_citizen(&citizen("Kamau", "41234567")).expect("register");
+    let saved = clerk.save_and_submit(&application(otieno.id, "kra.pin-registration")).expect("save");
+    let spoken = saved.reference.as_str().to_lowercase().replace('-', " ");
+    let found = clerk.find_citizens(&spoken).expect("search");
+    assert_eq!(found.iter().map(|c| c.id).collect::<Vec<_>>(), [otieno.id], "{spoken}");
+}
+
+#[test]
 fn finding_citizens_by_name_id_number_or_phone() {
     let f = fixture();
     f.create();

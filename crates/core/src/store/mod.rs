@@ -346,13 +346,17 @@ impl Store {
             return Err(CoreError::invalid("query", Reason::Required));
         }
         let phone = crate::validate::kenyan_phone("query", query).ok();
+        // A reference read off a slip or over the phone, in any case and spacing, finds the
+        // citizen it was issued to.
+        let reference = Reference::parse(query).ok().map(|r| r.as_str().to_string());
         let pattern = format!("%{}%", query.replace(['%', '_'], ""));
         let mut statement = self.conn.prepare(&format!(
             "{CITIZEN_COLUMNS} WHERE id_number = ?1 OR phone = ?2
                OR surname LIKE ?3 OR given_names LIKE ?3 OR (given_names || ' ' || surname) LIKE ?3
+               OR id IN (SELECT citizen_id FROM applications WHERE reference = ?4)
              ORDER BY surname, given_names LIMIT 50"
         ))?;
-        let rows = statement.query_map(params![query, phone, pattern], citizen_from_row)?;
+        let rows = statement.query_map(params![query, phone, pattern, reference], citizen_from_row)?;
         Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
     }
 
