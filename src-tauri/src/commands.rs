@@ -358,11 +358,7 @@ pub async fn sync_state(state: State<'_, AppState>) -> Answer<SyncView> {
     let progress = state::lock(&state.progress).clone();
     let lang = state.lang();
     state.with_session(|s| {
-        let pending = s
-            .counts_by_state()?
-            .into_iter()
-            .find(|(state, _)| *state == ApplicationState::Submitted)
-            .map_or(0, |(_, n)| n);
+        let pending = s.outbox_len()?;
         let sync_state = s.sync_state()?;
         let last_error_text = sync_state.last_error.as_ref().map(|f| fieldkit_core::messages::failure(f, lang));
         Ok(SyncView { enrolled, state: sync_state, last_error_text, pending, progress })

@@ -236,15 +236,7 @@ fn main() {
 
 /// `10,000`.
 fn thousands(n: usize) -> String {
-    let digits = n.to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
+    fieldkit_core::documents::group_thousands(n as u64)
 }
 
 fn cpu() -> String {

@@ -942,6 +942,15 @@ impl Session {
         store.count_created_between(from, to)
     }
 
+    /// Applications waiting in the outbox (submitted, not yet acknowledged by the server).
+    pub fn outbox_len(&mut self) -> Result<u64> {
+        Ok(self
+            .counts_by_state()?
+            .into_iter()
+            .find(|(state, _)| *state == ApplicationState::Submitted)
+            .map_or(0, |(_, n)| n))
+    }
+
     pub fn counts_by_state(&mut self) -> Result<Vec<(ApplicationState, u64)>> {
         let (store, _) = self.store_for(Action::CaptureApplications)?;
         store.count_by_state()

@@ -15,7 +15,7 @@ mod slip;
 mod words;
 
 pub use report::{AgeBand, AgencyLine, Breakdown, DayReport, Feedback, ServiceLine};
-pub use slip::{Paper, Slip, SlipLine, SlipOptions};
+pub use slip::{Paper, Slip, SlipLine, SlipOptions, group_thousands};
 
 use crate::application::ApplicationState;
 use crate::citizen::Sex;

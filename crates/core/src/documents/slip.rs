@@ -173,7 +173,7 @@ impl Slip {
         let fee = if self.fee_ksh == 0 {
             words::FREE.text()
         } else {
-            same(&format!("KSh {}", group_thousands(self.fee_ksh)))
+            same(&format!("KSh {}", group_thousands(u64::from(self.fee_ksh))))
         };
         lines.push(line(words::FEE, fee));
         lines.extend(self.details.iter().cloned());
@@ -277,7 +277,8 @@ fn print_values(l: &mut Layout, x: f32, width: f32, values: &[Text], size: f32) 
     }
 }
 
-fn group_thousands(n: u32) -> String {
+/// `1,234,567`: digits grouped in threes, as Kenyan shillings and counts are printed.
+pub fn group_thousands(n: u64) -> String {
     let digits = n.to_string();
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {

@@ -204,23 +204,7 @@ impl Store {
         by: &OfficerNumber,
         now: OffsetDateTime,
     ) -> Result<()> {
-        use sha2::Digest;
-        let at = format_time(now)?;
-        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        audit::append(
-            &tx,
-            Change {
-                at: &at,
-                officer: by.as_str(),
-                action: "outbox.exported",
-                entity: "bundle",
-                entity_id: &bundle.file_name(),
-                before_hash: None,
-                after_hash: Some(hex::encode(sha2::Sha256::digest(&bundle.bytes))),
-            },
-        )?;
-        tx.commit()?;
-        Ok(())
+        self.record_document("outbox.exported", "bundle", &bundle.file_name(), &bundle.bytes, by, now)
     }
 
     /// Audits a document made from citizens' data (`action` such as `slip.printed` on entity

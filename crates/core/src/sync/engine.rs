@@ -190,20 +190,12 @@ pub async fn sync_unless_held(
     power: PowerReading,
     asked: bool,
 ) -> Result<SyncReport> {
-    let waiting = waiting_count(session)?;
+    let waiting = session.outbox_len()?;
     if let Some(held) = hold_for_battery(power, session.low_battery_percent(), asked, waiting) {
         session.record_sync_attempt(Err(&crate::store::SyncFailure::from_error(&held)))?;
         return Err(held);
     }
     sync_once(session, client, sizer, progress).await
-}
-
-fn waiting_count(session: &mut Session) -> Result<u64> {
-    Ok(session
-        .counts_by_state()?
-        .into_iter()
-        .find(|(state, _)| *state == crate::ApplicationState::Submitted)
-        .map_or(0, |(_, n)| n))
 }
 
 async fn run(
@@ -213,7 +205,7 @@ async fn run(
     progress: &mut dyn FnMut(&Progress),
 ) -> Result<SyncReport> {
     let mut report = SyncReport::default();
-    let waiting = waiting_count(session)?;
+    let waiting = session.outbox_len()?;
     let mut state = Progress { records_waiting: waiting, batch_size: sizer.size(), ..Progress::default() };
     progress(&state);
     let count = |state: &mut Progress, wire: WireBytes| {
