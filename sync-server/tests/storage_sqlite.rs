@@ -30,3 +30,10 @@ async fn what_was_acknowledged_is_there_after_reopening() {
     let stored = reopened.application(record.id, 1).await.expect("read").expect("kept");
     assert_eq!(stored.record, record);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_passes_the_review_conformance_suite() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let storage = SqliteStorage::open(&dir.path().join("sync.db")).expect("open");
+    huduma_sync::storage::review_conformance::run(&storage).await;
+}

@@ -7,7 +7,11 @@
 
 pub mod conformance;
 pub mod postgres;
+mod postgres_review;
+pub mod review;
+pub mod review_conformance;
 pub mod sqlite;
+mod sqlite_review;
 
 use fieldkit_protocol::{ApplicationRecord, Decision, Event, RecordResult};
 use std::future::Future;
@@ -31,6 +35,10 @@ pub enum StorageError {
     DeviceRevoked(String),
     #[error("catalogue version {version} is not newer than the published version {latest}")]
     StaleCatalogue { version: u32, latest: u32 },
+    #[error("an account named {0} already exists")]
+    AccountExists(String),
+    #[error("no account named {0}")]
+    UnknownAccount(String),
 }
 
 /// A laptop enrolled in the deployment: its id, bound to one client certificate by the

@@ -2,6 +2,7 @@
 //! blocking pool; one connection behind a mutex is plenty for an outreach-sized deployment and
 //! makes every push a serial, durable transaction.
 
+use super::review::ReviewPlacement;
 use super::{Device, SequencedEvent, Storage, StorageError, StoredApplication};
 use fieldkit_protocol::{ApplicationRecord, Decision, Event, PushOutcome, RecordResult};
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
@@ -9,7 +10,13 @@ use std::path::Path;
 use std::sync::{Arc, Mutex};
 use uuid::Uuid;
 
-const SCHEMA: &str = r#"
+/// Numbered migrations keyed by `PRAGMA user_version`; `MIGRATIONS[n - 1]` takes the schema to
+/// version `n`, in one transaction. Never edit one that has shipped: add the next. Migration 1 is
+/// the schema as first shipped, without a version; its `IF NOT EXISTS` lets such a database join
+/// the numbering.
+const MIGRATIONS: &[&str] = &[
+    // 1: applications, decisions, per-device event streams, the device registry, catalogues.
+    r#"
 CREATE TABLE IF NOT EXISTS applications (
     id                TEXT NOT NULL,
     revision          INTEGER NOT NULL,
@@ -46,7 +53,112 @@ CREATE TABLE IF NOT EXISTS catalogues (
     text         TEXT NOT NULL,
     published_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))
 ) STRICT;
-"#;
+"#,
+    // 2: the review console: where each application sits (outreach, Kenyan day of capture), who
+    // decided, when devices last synced, console accounts and sessions, failed logins, the
+    // append-only audit log, outbound deliveries and their log.
+    r#"
+ALTER TABLE applications ADD COLUMN outreach_id TEXT;
+ALTER TABLE applications ADD COLUMN outreach_name TEXT;
+ALTER TABLE applications ADD COLUMN captured_on TEXT;
+UPDATE applications SET
+    outreach_id = json_extract(body, '$.application.outreach.id'),
+    outreach_name = json_extract(body, '$.application.outreach.name'),
+    captured_on = coalesce(
+        date(json_extract(body, '$.application.created_at'), 'unixepoch', '+3 hours'),
+        date(received_at, '+3 hours'));
+CREATE INDEX applications_by_service ON applications(service_id, captured_on);
+CREATE INDEX applications_by_batch ON applications(device_id, captured_on);
+ALTER TABLE decisions ADD COLUMN decided_by TEXT;
+ALTER TABLE devices ADD COLUMN last_seen_at TEXT;
+CREATE TABLE console_accounts (
+    username      TEXT PRIMARY KEY,
+    display_name  TEXT NOT NULL,
+    role          TEXT NOT NULL CHECK (role IN ('technician', 'admin')),
+    mda           TEXT,
+    password_hash TEXT NOT NULL,
+    disabled      INTEGER NOT NULL DEFAULT 0,
+    created_at    TEXT NOT NULL,
+    CHECK ((role = 'technician') = (mda IS NOT NULL))
+) STRICT;
+CREATE TABLE console_sessions (
+    token_hash   TEXT PRIMARY KEY,
+    username     TEXT NOT NULL REFERENCES console_accounts(username),
+    csrf_token   TEXT NOT NULL,
+    created_at   INTEGER NOT NULL,
+    last_seen_at INTEGER NOT NULL
+) STRICT;
+CREATE INDEX console_sessions_by_user ON console_sessions(username);
+CREATE TABLE login_failures (
+    key TEXT NOT NULL,
+    at  INTEGER NOT NULL
+) STRICT;
+CREATE INDEX login_failures_by_key ON login_failures(key, at);
+CREATE TABLE console_audit (
+    seq     INTEGER PRIMARY KEY,
+    at      TEXT NOT NULL,
+    actor   TEXT NOT NULL,
+    action  TEXT NOT NULL,
+    subject TEXT NOT NULL,
+    detail  TEXT NOT NULL,
+    hash    TEXT NOT NULL
+) STRICT;
+CREATE TRIGGER console_audit_no_update BEFORE UPDATE ON console_audit
+    BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+CREATE TRIGGER console_audit_no_delete BEFORE DELETE ON console_audit
+    BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+CREATE TABLE deliveries (
+    application_id  TEXT NOT NULL,
+    revision        INTEGER NOT NULL,
+    mda             TEXT NOT NULL,
+    state           TEXT NOT NULL CHECK (state IN ('pending', 'delivered', 'failed')),
+    attempts        INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at INTEGER NOT NULL,
+    PRIMARY KEY (application_id, revision)
+) STRICT;
+CREATE INDEX deliveries_due ON deliveries(state, mda, next_attempt_at);
+CREATE TABLE delivery_attempts (
+    id             INTEGER PRIMARY KEY AUTOINCREMENT,
+    application_id TEXT NOT NULL,
+    revision       INTEGER NOT NULL,
+    mda            TEXT NOT NULL,
+    attempt        INTEGER NOT NULL,
+    at             TEXT NOT NULL,
+    status         INTEGER,
+    outcome        TEXT NOT NULL,
+    error          TEXT
+) STRICT;
+CREATE INDEX delivery_attempts_by_mda ON delivery_attempts(mda, id);
+"#,
+];
+
+/// The schema version this build migrates to.
+pub const LATEST_SCHEMA: usize = MIGRATIONS.len();
+
+fn schema_version(conn: &Connection) -> Result<usize, StorageError> {
+    let version: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0)).map_err(db)?;
+    Ok(version as usize)
+}
+
+/// Brings the schema to `target`, one transaction per migration. Another process migrating the
+/// same file at once waits on the write lock and then finds the work done.
+fn migrate(conn: &mut Connection, target: usize) -> Result<(), StorageError> {
+    loop {
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(db)?;
+        let current = schema_version(&tx)?;
+        if current > LATEST_SCHEMA {
+            return Err(StorageError::Corrupt(format!(
+                "database schema is version {current}, newer than this build ({LATEST_SCHEMA}): upgrade huduma-sync"
+            )));
+        }
+        if current >= target {
+            return Ok(());
+        }
+        tx.execute_batch(MIGRATIONS[current]).map_err(db)?;
+        tx.pragma_update(None, "user_version", current as i64 + 1).map_err(db)?;
+        tx.commit().map_err(db)?;
+    }
+}
 
 const DEVICE_COLUMNS: &str = "id, fingerprint, enrolled_at, revoked_at";
 
@@ -61,7 +173,7 @@ fn device_by(conn: &Connection, column: &str, value: &str) -> Result<Option<Devi
 }
 
 /// Appends `event` to `device_id`'s stream inside the caller's transaction.
-fn append_event(conn: &Connection, device_id: &str, event: &Event) -> Result<(), StorageError> {
+pub(super) fn append_event(conn: &Connection, device_id: &str, event: &Event) -> Result<(), StorageError> {
     let payload = serde_json::to_string(event).map_err(db)?;
     conn.execute("INSERT INTO events (device_id, payload) VALUES (?1, ?2)", params![device_id, payload]).map_err(db)?;
     Ok(())
@@ -77,25 +189,37 @@ fn latest_catalogue(conn: &Connection) -> Result<Option<(u32, String)>, StorageE
 
 #[derive(Clone)]
 pub struct SqliteStorage {
-    conn: Arc<Mutex<Connection>>,
+    pub(super) conn: Arc<Mutex<Connection>>,
 }
 
-fn db(e: impl std::fmt::Display) -> StorageError {
+pub(super) fn db(e: impl std::fmt::Display) -> StorageError {
     StorageError::Database(e.to_string())
 }
 
 impl SqliteStorage {
     pub fn open(path: &Path) -> Result<SqliteStorage, StorageError> {
-        let conn = Connection::open(path).map_err(db)?;
+        SqliteStorage::open_at_version(path, LATEST_SCHEMA)
+    }
+
+    /// Opens and migrates no further than `target`: for testing upgrades from older schemas.
+    pub fn open_at_version(path: &Path, target: usize) -> Result<SqliteStorage, StorageError> {
+        let mut conn = Connection::open(path).map_err(db)?;
         conn.pragma_update(None, "journal_mode", "WAL").map_err(db)?;
         conn.pragma_update(None, "synchronous", "FULL").map_err(db)?;
         conn.busy_timeout(std::time::Duration::from_secs(10)).map_err(db)?;
-        conn.execute_batch(SCHEMA).map_err(db)?;
+        conn.pragma_update(None, "foreign_keys", true).map_err(db)?;
+        migrate(&mut conn, target.min(LATEST_SCHEMA))?;
         Ok(SqliteStorage { conn: Arc::new(Mutex::new(conn)) })
     }
 
+    /// The schema version of the open database.
+    pub fn schema_version(&self) -> Result<usize, StorageError> {
+        let conn = self.conn.lock().map_err(|_| StorageError::Database("connection lock poisoned".into()))?;
+        schema_version(&conn)
+    }
+
     /// Runs `work` on the blocking pool with the connection.
-    async fn with<T: Send + 'static>(
+    pub(super) async fn with<T: Send + 'static>(
         &self,
         work: impl FnOnce(&mut Connection) -> Result<T, StorageError> + Send + 'static,
     ) -> Result<T, StorageError> {
@@ -132,9 +256,11 @@ impl Storage for SqliteStorage {
                         Some(hash) => PushOutcome::Conflict { stored_hash: hash },
                         None => {
                             let body = serde_json::to_string(&record.body).map_err(db)?;
+                            let place = ReviewPlacement::of(&record, time::OffsetDateTime::now_utc());
                             tx.execute(
-                                "INSERT INTO applications (id, revision, device_id, content_hash, catalogue_version, service_id, reference, body)
-                                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                                "INSERT INTO applications (id, revision, device_id, content_hash, catalogue_version, service_id, reference, body,
+                                     outreach_id, outreach_name, captured_on)
+                                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
                                 params![
                                     record.id.to_string(),
                                     record.revision,
@@ -143,7 +269,10 @@ impl Storage for SqliteStorage {
                                     record.catalogue_version,
                                     record.service_id,
                                     record.reference,
-                                    body
+                                    body,
+                                    place.outreach_id,
+                                    place.outreach_name,
+                                    place.captured_on
                                 ],
                             )
                             .map_err(db)?;

@@ -1,0 +1,1 @@
+//! [`super::review::ReviewStorage`] on the PostgreSQL backend.
