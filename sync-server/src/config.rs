@@ -32,6 +32,31 @@ pub struct Config {
     /// A tracing filter, e.g. `info` or `huduma_sync=debug`.
     pub log: String,
     pub storage: StorageConfig,
+    pub console: ConsoleConfig,
+}
+
+/// The MDA review console (`[console]`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConsoleConfig {
+    /// Where browsers reach it over HTTPS; `None` leaves the console off.
+    pub listen: Option<SocketAddr>,
+    pub idle_timeout: std::time::Duration,
+    pub session_lifetime: std::time::Duration,
+    /// Where accepted applications are delivered, per MDA (`[[console.delivery]]`).
+    pub deliveries: Vec<DeliveryConfig>,
+}
+
+/// One MDA's endpoint for the outbound adapter.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeliveryConfig {
+    pub mda: String,
+    /// `https://` only.
+    pub url: String,
+    /// PEM certificates to trust for this endpoint (no system roots are used).
+    pub ca_file: PathBuf,
+    /// The environment variable holding a bearer token, if the endpoint wants one (secrets stay
+    /// out of the file).
+    pub token_env: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -42,6 +67,27 @@ struct File {
     log: Option<String>,
     #[serde(default)]
     storage: StorageSection,
+    #[serde(default)]
+    console: ConsoleSection,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ConsoleSection {
+    listen: Option<String>,
+    idle_minutes: Option<u64>,
+    session_hours: Option<u64>,
+    #[serde(default)]
+    delivery: Vec<DeliverySection>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DeliverySection {
+    mda: String,
+    url: String,
+    ca_file: PathBuf,
+    token_env: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -103,7 +149,55 @@ impl Config {
                 )));
             }
         };
-        Ok(Config { listen, pki_dir, log, storage })
+        let console = ConsoleConfig::from_section(file.console, &env, &resolve)?;
+        Ok(Config { listen, pki_dir, log, storage, console })
+    }
+}
+
+impl ConsoleConfig {
+    fn from_section(
+        section: ConsoleSection,
+        env: &impl Fn(&str) -> Option<String>,
+        resolve: &impl Fn(PathBuf) -> PathBuf,
+    ) -> Result<ConsoleConfig, ConfigError> {
+        let listen = match env("HUDUMA_SYNC_CONSOLE_LISTEN").or(section.listen) {
+            None => None,
+            Some(text) => Some(text.parse().map_err(|_| {
+                ConfigError::Invalid(format!("console.listen = {text:?} is not an address:port such as 0.0.0.0:9443"))
+            })?),
+        };
+        let idle = section.idle_minutes.unwrap_or(15);
+        if !(1..=240).contains(&idle) {
+            return Err(ConfigError::Invalid(format!("console.idle_minutes = {idle}: use 1 to 240")));
+        }
+        let hours = section.session_hours.unwrap_or(8);
+        if !(1..=24).contains(&hours) {
+            return Err(ConfigError::Invalid(format!("console.session_hours = {hours}: use 1 to 24")));
+        }
+        let mut deliveries = Vec::new();
+        for delivery in section.delivery {
+            if !delivery.url.starts_with("https://") {
+                return Err(ConfigError::Invalid(format!(
+                    "console.delivery for {}: url {:?} must start with https://",
+                    delivery.mda, delivery.url
+                )));
+            }
+            if deliveries.iter().any(|d: &DeliveryConfig| d.mda == delivery.mda) {
+                return Err(ConfigError::Invalid(format!("console.delivery: {} is configured twice", delivery.mda)));
+            }
+            deliveries.push(DeliveryConfig {
+                mda: delivery.mda,
+                url: delivery.url,
+                ca_file: resolve(delivery.ca_file),
+                token_env: delivery.token_env,
+            });
+        }
+        Ok(ConsoleConfig {
+            listen,
+            idle_timeout: std::time::Duration::from_secs(idle * 60),
+            session_lifetime: std::time::Duration::from_secs(hours * 3600),
+            deliveries,
+        })
     }
 }
 
@@ -163,5 +257,25 @@ mod tests {
         assert!(no_url.to_string().contains("storage.url"), "{no_url}");
         let log = load("log = \"[[[\"", &[]).expect_err("log");
         assert!(log.to_string().contains("tracing filter"), "{log}");
+        let console = load("[console]\nlisten = \"nowhere\"", &[]).expect_err("console listen");
+        assert!(console.to_string().contains("console.listen"), "{console}");
+        let idle = load("[console]\nidle_minutes = 0", &[]).expect_err("idle");
+        assert!(idle.to_string().contains("idle_minutes"), "{idle}");
+        let http = load("[[console.delivery]]\nmda = \"sha\"\nurl = \"http://sha\"\nca_file = \"ca.pem\"", &[])
+            .expect_err("plain http");
+        assert!(http.to_string().contains("https://"), "{http}");
+    }
+
+    #[test]
+    fn the_console_is_off_unless_it_has_an_address() {
+        let off = load("", &[]).expect("config");
+        assert_eq!(off.console.listen, None);
+        assert_eq!(off.console.idle_timeout.as_secs(), 15 * 60);
+        let on = load("[console]\nidle_minutes = 5\n[[console.delivery]]\nmda = \"sha\"\nurl = \"https://sha.example/intake\"\nca_file = \"sha.pem\"\ntoken_env = \"SHA_TOKEN\"", &[("HUDUMA_SYNC_CONSOLE_LISTEN", "127.0.0.1:9443")])
+            .expect("config");
+        assert_eq!(on.console.listen.map(|a| a.port()), Some(9443));
+        assert_eq!(on.console.idle_timeout.as_secs(), 300);
+        assert_eq!(on.console.deliveries.len(), 1);
+        assert!(on.console.deliveries[0].ca_file.ends_with("sha.pem"));
     }
 }

@@ -6,6 +6,7 @@
 //! device registry maps it to an [`AuthenticatedDevice`]), and delegates to a [`storage::Storage`].
 
 pub mod config;
+pub mod console;
 pub mod import;
 pub mod openapi;
 pub mod pki;

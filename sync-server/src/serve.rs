@@ -28,8 +28,29 @@ pub async fn serve<S: Storage>(
     storage: Arc<S>,
     shutdown: impl Future<Output = ()>,
 ) -> std::io::Result<()> {
-    let acceptor = TlsAcceptor::from(tls);
     let router = app(storage);
+    accept_loop(listener, tls, shutdown, move |connection, peer| {
+        // The verifier required a certificate, so there is one; refuse rather than trust if not.
+        let Some(fingerprint) =
+            connection.peer_certificates().and_then(|c| c.first()).map(|c| crate::pki::fingerprint(c))
+        else {
+            tracing::warn!(%peer, "handshake finished without a client certificate");
+            return None;
+        };
+        Some(router.clone().layer(Extension(ClientCertificate(fingerprint))))
+    })
+    .await
+}
+
+/// Accepts TCP connections on `listener`, completes the TLS handshake (with a timeout), and
+/// serves HTTP/1.1 on each with the router `route` picks for that connection (`None` drops it).
+pub(crate) async fn accept_loop(
+    listener: TcpListener,
+    tls: Arc<ServerConfig>,
+    shutdown: impl Future<Output = ()>,
+    route: impl Fn(&rustls::ServerConnection, SocketAddr) -> Option<axum::Router> + Clone + Send + 'static,
+) -> std::io::Result<()> {
+    let acceptor = TlsAcceptor::from(tls);
     tokio::pin!(shutdown);
     loop {
         let (tcp, peer) = tokio::select! {
@@ -47,12 +68,17 @@ pub async fn serve<S: Storage>(
             }
         };
         let acceptor = acceptor.clone();
-        let router = router.clone();
-        tokio::spawn(async move { connection(acceptor, router, tcp, peer).await });
+        let route = route.clone();
+        tokio::spawn(async move { connection(acceptor, route, tcp, peer).await });
     }
 }
 
-async fn connection(acceptor: TlsAcceptor, router: axum::Router, tcp: tokio::net::TcpStream, peer: SocketAddr) {
+async fn connection(
+    acceptor: TlsAcceptor,
+    route: impl Fn(&rustls::ServerConnection, SocketAddr) -> Option<axum::Router>,
+    tcp: tokio::net::TcpStream,
+    peer: SocketAddr,
+) {
     let _ = tcp.set_nodelay(true);
     let stream = match tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(tcp)).await {
         Ok(Ok(stream)) => stream,
@@ -65,14 +91,10 @@ async fn connection(acceptor: TlsAcceptor, router: axum::Router, tcp: tokio::net
             return;
         }
     };
-    // The verifier required a certificate, so there is one; refuse rather than trust if not.
-    let Some(fingerprint) =
-        stream.get_ref().1.peer_certificates().and_then(|c| c.first()).map(|c| crate::pki::fingerprint(c))
-    else {
-        tracing::warn!(%peer, "handshake finished without a client certificate");
+    let Some(router) = route(stream.get_ref().1, peer) else {
         return;
     };
-    let service = TowerToHyperService::new(router.layer(Extension(ClientCertificate(fingerprint))));
+    let service = TowerToHyperService::new(router);
     let served = hyper::server::conn::http1::Builder::new()
         .timer(TokioTimer::new())
         .header_read_timeout(HANDSHAKE_TIMEOUT)

@@ -64,3 +64,18 @@ pub fn server_config(pki_dir: &Path) -> Result<Arc<ServerConfig>, TlsError> {
     config.alpn_protocols = vec![b"http/1.1".to_vec()];
     Ok(Arc::new(config))
 }
+
+/// The console's TLS configuration: the same server certificate, no client certificate (people
+/// sign in with a password), TLS 1.2 and 1.3 for the browsers MDA offices run.
+pub fn console_config(pki_dir: &Path) -> Result<Arc<ServerConfig>, TlsError> {
+    let chain = load_certs(&pki_dir.join(SERVER_CERT))?;
+    let key = load_key(&pki_dir.join(SERVER_KEY))?;
+    let mut config = ServerConfig::builder_with_provider(provider())
+        .with_protocol_versions(&[&rustls::version::TLS13, &rustls::version::TLS12])
+        .map_err(|e| TlsError::Config(e.to_string()))?
+        .with_no_client_auth()
+        .with_single_cert(chain, key)
+        .map_err(|e| TlsError::Config(e.to_string()))?;
+    config.alpn_protocols = vec![b"http/1.1".to_vec()];
+    Ok(Arc::new(config))
+}

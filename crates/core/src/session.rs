@@ -682,11 +682,7 @@ impl Session {
         if outbox.is_empty() {
             return Err(CoreError::NothingToExport);
         }
-        let mut records = Vec::with_capacity(outbox.len());
-        for application in &outbox {
-            let citizen = store.citizen(application.citizen_id)?;
-            records.push(crate::sync::record(application, &citizen));
-        }
+        let records = crate::sync::records(store, &outbox)?;
         let bundle = crate::sync::export::seal(&enrolment, records, now)?;
         store.record_export(&bundle, &by, now)?;
         Ok(bundle)
@@ -696,12 +692,7 @@ impl Session {
     pub fn outbox_records(&mut self, limit: usize) -> Result<Vec<fieldkit_protocol::ApplicationRecord>> {
         let (store, _) = self.store_for(Action::RecordSyncOutcome)?;
         let outbox = store.applications_page(Some(ApplicationState::Submitted), limit)?;
-        let mut records = Vec::with_capacity(outbox.len());
-        for application in &outbox {
-            let citizen = store.citizen(application.citizen_id)?;
-            records.push(crate::sync::record(application, &citizen));
-        }
-        Ok(records)
+        crate::sync::records(store, &outbox)
     }
 
     /// Applies a push's per-record answers: acknowledged records still in the outbox at the same

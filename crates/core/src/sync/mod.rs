@@ -17,12 +17,35 @@ pub use engine::{
 
 use crate::application::{Application, ApplicationState, ReviewOutcome};
 use crate::citizen::Citizen;
-use fieldkit_protocol::{ApplicationRecord, Decision, Event, PushOutcome, RecordResult};
+use fieldkit_protocol::{ApplicationRecord, Decision, Event, OutreachPlan, OutreachStatus, PushOutcome, RecordResult};
 use serde::Serialize;
 
-/// The wire record for one application: its answers and identity, and the citizen's details.
-pub fn record(application: &Application, citizen: &Citizen) -> ApplicationRecord {
-    let body = serde_json::json!({
+/// Wire records for `applications`, each with its citizen and the outreach it was captured at.
+pub(crate) fn records(store: &crate::store::Store, applications: &[Application]) -> crate::Result<Vec<ApplicationRecord>> {
+    let plans = store.outreaches()?;
+    let mut records = Vec::with_capacity(applications.len());
+    for application in applications {
+        let citizen = store.citizen(application.citizen_id)?;
+        records.push(record(application, &citizen, outreach_at(&plans, application.created_at)));
+    }
+    Ok(records)
+}
+
+/// The outreach this laptop was running on the Kenyan day of `at`: a confirmed, running or
+/// closed plan whose dates cover it. The MDA console groups applications by it.
+pub fn outreach_at(plans: &[OutreachPlan], at: time::OffsetDateTime) -> Option<&OutreachPlan> {
+    let day = crate::clock::kenyan_date(at).to_string();
+    plans.iter().find(|plan| {
+        matches!(plan.status, OutreachStatus::Confirmed | OutreachStatus::Running | OutreachStatus::Closed)
+            && plan.starts_on.as_str() <= day.as_str()
+            && day.as_str() <= plan.ends_on.as_str()
+    })
+}
+
+/// The wire record for one application: its answers and identity, the outreach it was captured
+/// at (if any), and the citizen's details.
+pub fn record(application: &Application, citizen: &Citizen, outreach: Option<&OutreachPlan>) -> ApplicationRecord {
+    let mut body = serde_json::json!({
         "application": {
             "id": application.id,
             "reference": application.reference.as_str(),
@@ -35,6 +58,9 @@ pub fn record(application: &Application, citizen: &Citizen) -> ApplicationRecord
         },
         "citizen": citizen,
     });
+    if let Some(plan) = outreach {
+        body["application"]["outreach"] = serde_json::json!({ "id": plan.id, "name": plan.name, "place": plan.place });
+    }
     ApplicationRecord::new(
         application.id,
         application.revision,

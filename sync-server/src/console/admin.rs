@@ -1,0 +1,381 @@
+//! The administrator's pages: accounts, devices, catalogue publishing, the audit log. None of
+//! them shows citizens' data.
+
+use super::auth::{Signed, check_new_password, hash_password};
+use super::views::{self, FormData, csrf, notice, page, problem};
+use super::{Console, ConsoleError};
+use crate::storage::review::{ConsoleRole, ConsoleUser, NewAudit, ReviewStorage, verify_audit_chain};
+use crate::storage::{Storage, StorageError};
+use axum::extract::{Path, Query, State};
+use axum::response::{IntoResponse, Response};
+use maud::html;
+use serde::Deserialize;
+use std::sync::Arc;
+
+#[derive(Debug, Default, Deserialize)]
+pub struct Done {
+    done: Option<String>,
+    page: Option<u32>,
+}
+
+fn done_redirect(path: &str, message: &str) -> Response {
+    views::redirect(&format!("{path}?done={}", views::url_encode(message)))
+}
+
+/// Usernames: 3–40 of a–z, 0–9, `.`, `_`, `-`.
+fn valid_username(name: &str) -> bool {
+    (3..=40).contains(&name.len())
+        && name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"._-".contains(&b))
+}
+
+pub async fn accounts<S: Storage + ReviewStorage>(
+    State(console): State<Arc<Console<S>>>,
+    signed: Signed,
+    Query(done): Query<Done>,
+) -> Result<Response, ConsoleError> {
+    signed.require_admin()?;
+    accounts_page(&console, &signed, done.done.as_deref(), None).await
+}
+
+async fn accounts_page<S: Storage + ReviewStorage>(
+    console: &Console<S>,
+    signed: &Signed,
+    done: Option<&str>,
+    error: Option<&str>,
+) -> Result<Response, ConsoleError> {
+    let accounts = console.storage.accounts().await?;
+    let catalogue = console.catalogue().await?;
+    let content = html! {
+        @if let Some(text) = done { (notice(text)) }
+        @if let Some(text) = error { (problem(text)) }
+        table {
+            caption { (accounts.len()) " accounts" }
+            thead { tr {
+                th scope="col" { "Username" } th scope="col" { "Name" } th scope="col" { "Role" } th scope="col" { "MDA" }
+                th scope="col" { "State" } th scope="col" { "Actions" }
+            } }
+            tbody {
+                @for account in &accounts {
+                    @let base = format!("/admin/accounts/{}", views::url_encode(&account.username));
+                    tr {
+                        td { (account.username) } td { (account.display_name) } td { (account.role.as_str()) }
+                        td { (account.mda.clone().unwrap_or_default().to_uppercase()) }
+                        td { @if account.disabled { "disabled" } @else { "active" } }
+                        td {
+                            @if account.username != signed.user.username {
+                                form.inline method="post" action={ (base) "/" (if account.disabled { "enable" } else { "disable" }) } {
+                                    (csrf(signed))
+                                    button.secondary type="submit" { @if account.disabled { "Enable " } @else { "Disable " } (account.username) }
+                                }
+                            }
+                            form.inline method="post" action={ (base) "/password" } {
+                                (csrf(signed))
+                                label { span.muted { "New password for " (account.username) " " }
+                                    input type="password" name="password" autocomplete="new-password" minlength="12" required;
+                                }
+                                button.secondary type="submit" { "Set password" }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        h2 { "New account" }
+        form.stack method="post" action="/admin/accounts" {
+            (csrf(signed))
+            label for="new-username" { "Username (a–z, 0–9, . _ -)" }
+            input #new-username name="username" required pattern="[a-z0-9._\\-]{3,40}" autocomplete="off";
+            label for="new-name" { "Full name" }
+            input #new-name name="display_name" required autocomplete="off";
+            label for="new-role" { "Role" }
+            select #new-role name="role" {
+                option value="technician" { "MDA technician" }
+                option value="admin" { "Administrator" }
+            }
+            label for="new-mda" { "MDA (technicians only)" }
+            select #new-mda name="mda" {
+                option value="" { "None" }
+                @for mda in &catalogue.mdas { option value=(mda.id) { (mda.name.en) } }
+            }
+            label for="new-password" { "First password (at least 12 characters)" }
+            input #new-password type="password" name="password" required minlength="12" autocomplete="new-password";
+            button type="submit" { "Create account" }
+        }
+    };
+    let status =
+        if error.is_some() { axum::http::StatusCode::UNPROCESSABLE_ENTITY } else { axum::http::StatusCode::OK };
+    Ok((status, page("Accounts", Some(signed), content)).into_response())
+}
+
+pub async fn create_account<S: Storage + ReviewStorage>(
+    State(console): State<Arc<Console<S>>>,
+    signed: Signed,
+    body: axum::body::Bytes,
+) -> Result<Response, ConsoleError> {
+    let form = FormData::parse(&body);
+    signed.check_csrf(&form)?;
+    signed.require_admin()?;
+    let catalogue = console.catalogue().await?;
+    let username = form.get("username").unwrap_or_default().trim().to_lowercase();
+    let display_name = form.get("display_name").unwrap_or_default().trim().to_string();
+    let password = form.get("password").unwrap_or_default().to_string();
+    let role = ConsoleRole::parse(form.get("role").unwrap_or_default());
+    let mda = form.get("mda").map(str::trim).filter(|m| !m.is_empty()).map(str::to_string);
+    let refusal = if !valid_username(&username) {
+        Some("The username must be 3 to 40 of a–z, 0–9, dot, underscore or hyphen.".to_string())
+    } else if display_name.is_empty() || display_name.chars().count() > 100 {
+        Some("Give the person's full name (up to 100 characters).".to_string())
+    } else if role.is_none() {
+        Some("Choose a role.".to_string())
+    } else if role == Some(ConsoleRole::Technician) && mda.as_deref().and_then(|m| catalogue.mda(m)).is_none() {
+        Some("A technician must belong to one MDA of the catalogue.".to_string())
+    } else if role == Some(ConsoleRole::Admin) && mda.is_some() {
+        Some("An administrator belongs to no MDA.".to_string())
+    } else {
+        check_new_password(&password, &username).err().map(|e| e.to_string())
+    };
+    let (Some(role), None) = (role, refusal.as_ref()) else {
+        return accounts_page(&console, &signed, None, refusal.as_deref()).await;
+    };
+    let password_hash = tokio::task::spawn_blocking(move || hash_password(&password))
+        .await
+        .map_err(|e| ConsoleError::Internal(e.to_string()))??;
+    let user = ConsoleUser {
+        username: username.clone(),
+        display_name,
+        role,
+        mda: mda.clone(),
+        password_hash,
+        disabled: false,
+    };
+    let audit = NewAudit::new(
+        &signed.user.username,
+        "account.created",
+        format!("account:{username}"),
+        format!("{} {}", role.as_str(), mda.unwrap_or_default()),
+    );
+    match console.storage.create_account(user, audit, console.now()).await {
+        Ok(()) => Ok(done_redirect("/admin/accounts", &format!("Account {username} created."))),
+        Err(StorageError::AccountExists(_)) => {
+            accounts_page(&console, &signed, None, Some(&format!("There is already an account named {username}.")))
+                .await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+pub async fn account_action<S: Storage + ReviewStorage>(
+    State(console): State<Arc<Console<S>>>,
+    signed: Signed,
+    Path((username, action)): Path<(String, String)>,
+    body: axum::body::Bytes,
+) -> Result<Response, ConsoleError> {
+    let form = FormData::parse(&body);
+    signed.check_csrf(&form)?;
+    signed.require_admin()?;
+    let actor = signed.user.username.clone();
+    let subject = format!("account:{username}");
+    let now = console.now();
+    let result = match action.as_str() {
+        "disable" | "enable" => {
+            if username == actor {
+                return accounts_page(&console, &signed, None, Some("You cannot disable your own account.")).await;
+            }
+            let disabled = action == "disable";
+            let audit = NewAudit::new(&actor, &format!("account.{action}d"), subject, "");
+            console
+                .storage
+                .set_disabled(&username, disabled, audit, now)
+                .await
+                .map(|()| format!("Account {username} {action}d."))
+        }
+        "password" => {
+            let password = form.get("password").unwrap_or_default().to_string();
+            if let Err(e) = check_new_password(&password, &username) {
+                return accounts_page(&console, &signed, None, Some(&e.to_string())).await;
+            }
+            let hash = tokio::task::spawn_blocking(move || hash_password(&password))
+                .await
+                .map_err(|e| ConsoleError::Internal(e.to_string()))??;
+            let audit = NewAudit::new(&actor, "account.password_set", subject, "");
+            console
+                .storage
+                .set_password(&username, &hash, audit, now)
+                .await
+                .map(|()| format!("New password set for {username}; their sessions were ended."))
+        }
+        _ => return Err(ConsoleError::NotFound),
+    };
+    match result {
+        Ok(message) => Ok(done_redirect("/admin/accounts", &message)),
+        Err(StorageError::UnknownAccount(_)) => Err(ConsoleError::NotFound),
+        Err(e) => Err(e.into()),
+    }
+}
+
+pub async fn devices<S: Storage + ReviewStorage>(
+    State(console): State<Arc<Console<S>>>,
+    signed: Signed,
+    Query(done): Query<Done>,
+) -> Result<Response, ConsoleError> {
+    signed.require_admin()?;
+    let devices = console.storage.devices().await?;
+    let seen = console.storage.devices_last_seen().await?;
+    let content = html! {
+        @if let Some(text) = &done.done { (notice(text)) }
+        table {
+            caption { (devices.len()) " laptops" }
+            thead { tr {
+                th scope="col" { "Laptop" } th scope="col" { "Enrolled" } th scope="col" { "Last synced" }
+                th scope="col" { "State" } th scope="col" { "Action" }
+            } }
+            tbody {
+                @for device in &devices {
+                    @let last = seen.iter().find(|(id, _)| id == &device.id).and_then(|(_, at)| at.clone());
+                    tr {
+                        td { (device.id) } td { (device.enrolled_at) }
+                        td { (last.unwrap_or_else(|| "never".into())) }
+                        td { @if let Some(at) = &device.revoked_at { "revoked " (at) } @else { "active" } }
+                        td {
+                            @if device.revoked_at.is_none() {
+                                form.inline method="post" action={ "/admin/devices/" (views::url_encode(&device.id)) "/revoke" } {
+                                    (csrf(&signed))
+                                    button.danger type="submit" { "Revoke " (device.id) }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        p.muted { "Enrol laptops with huduma-sync device enrol on the server: it writes the enrolment file the ICT officer loads on the laptop." }
+    };
+    Ok(page("Devices", Some(&signed), content).into_response())
+}
+
+pub async fn revoke_device<S: Storage + ReviewStorage>(
+    State(console): State<Arc<Console<S>>>,
+    signed: Signed,
+    Path(id): Path<String>,
+    body: axum::body::Bytes,
+) -> Result<Response, ConsoleError> {
+    signed.check_csrf(&FormData::parse(&body))?;
+    signed.require_admin()?;
+    match console.storage.revoke_device(&id).await {
+        Ok(_) => {
+            let audit = NewAudit::new(&signed.user.username, "device.revoked", format!("device:{id}"), "");
+            console.storage.append_audit(audit, console.now()).await?;
+            Ok(done_redirect("/admin/devices", &format!("Laptop {id} revoked: it can no longer sync.")))
+        }
+        Err(StorageError::UnknownDevice(_)) => Err(ConsoleError::NotFound),
+        Err(e) => Err(e.into()),
+    }
+}
+
+pub async fn catalogue<S: Storage + ReviewStorage>(
+    State(console): State<Arc<Console<S>>>,
+    signed: Signed,
+    Query(done): Query<Done>,
+) -> Result<Response, ConsoleError> {
+    signed.require_admin()?;
+    catalogue_page(&console, &signed, done.done.as_deref(), None).await
+}
+
+async fn catalogue_page<S: Storage + ReviewStorage>(
+    console: &Console<S>,
+    signed: &Signed,
+    done: Option<&str>,
+    error: Option<&str>,
+) -> Result<Response, ConsoleError> {
+    let current = console.catalogue().await?;
+    let content = html! {
+        @if let Some(text) = done { (notice(text)) }
+        @if let Some(text) = error { (problem(text)) }
+        p { "In force: version " (current.version) ", published " (current.published) ", " (current.services.len()) " services." }
+        h2 { "Publish a new version" }
+        p { "Paste the whole catalogue file. It is checked with the laptops' own rules; nothing is published unless every laptop would accept it." }
+        form.stack method="post" action="/admin/catalogue" {
+            (csrf(signed))
+            label for="catalogue-text" { "Catalogue (TOML)" }
+            textarea #catalogue-text name="catalogue" rows="16" required spellcheck="false" {}
+            button type="submit" { "Publish to every laptop" }
+        }
+    };
+    let status =
+        if error.is_some() { axum::http::StatusCode::UNPROCESSABLE_ENTITY } else { axum::http::StatusCode::OK };
+    Ok((status, page("Catalogue", Some(signed), content)).into_response())
+}
+
+pub async fn publish_catalogue<S: Storage + ReviewStorage>(
+    State(console): State<Arc<Console<S>>>,
+    signed: Signed,
+    body: axum::body::Bytes,
+) -> Result<Response, ConsoleError> {
+    let form = FormData::parse(&body);
+    signed.check_csrf(&form)?;
+    signed.require_admin()?;
+    let text = form.get("catalogue").unwrap_or_default().replace("\r\n", "\n");
+    let version = match crate::publish::catalogue("the pasted catalogue", &text) {
+        Ok(version) => version,
+        Err(e) => return catalogue_page(&console, &signed, None, Some(&e.to_string())).await,
+    };
+    match console.storage.publish_catalogue(version, &text).await {
+        Ok(laptops) => {
+            let audit = NewAudit::new(
+                &signed.user.username,
+                "catalogue.published",
+                format!("catalogue:{version}"),
+                format!("{laptops} laptops"),
+            );
+            console.storage.append_audit(audit, console.now()).await?;
+            console.catalogue_changed();
+            Ok(done_redirect(
+                "/admin/catalogue",
+                &format!("Catalogue version {version} published to {laptops} laptop(s)."),
+            ))
+        }
+        Err(e @ StorageError::StaleCatalogue { .. }) => {
+            catalogue_page(&console, &signed, None, Some(&e.to_string())).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+pub async fn audit<S: Storage + ReviewStorage>(
+    State(console): State<Arc<Console<S>>>,
+    signed: Signed,
+    Query(query): Query<Done>,
+) -> Result<Response, ConsoleError> {
+    signed.require_admin()?;
+    const PER_PAGE: u32 = 100;
+    let page_number = query.page.unwrap_or(1).max(1);
+    let entries = console.storage.audit_log(PER_PAGE, (page_number - 1) * PER_PAGE).await?;
+    let chain = console.storage.audit_chain().await?;
+    let verified = verify_audit_chain(&chain);
+    let content = html! {
+        @match &verified {
+            Ok(count) => { (notice(&format!("All {count} entries verify: the hash chain is unbroken."))) }
+            Err(e) => { (problem(&format!("The audit log does not verify: {e}"))) }
+        }
+        table {
+            caption { "Newest first" }
+            thead { tr {
+                th.number scope="col" { "#" } th scope="col" { "When (UTC)" } th scope="col" { "Who" }
+                th scope="col" { "What" } th scope="col" { "Subject" } th scope="col" { "Detail" }
+            } }
+            tbody {
+                @for entry in &entries {
+                    tr {
+                        td.number { (entry.seq) } td { (entry.at) } td { (entry.actor) }
+                        td { (entry.action) } td { (entry.subject) } td { (entry.detail) }
+                    }
+                }
+            }
+        }
+        nav aria-label="Pages" {
+            @if page_number > 1 { a href={ "/admin/audit?page=" (page_number - 1) } { "Newer entries" } " " }
+            @if entries.len() == PER_PAGE as usize { a href={ "/admin/audit?page=" (page_number + 1) } { "Older entries" } }
+        }
+    };
+    Ok(page("Audit log", Some(&signed), content).into_response())
+}
