@@ -21,7 +21,10 @@ FIELDKIT_APT_PACKAGES=(build-essential pkg-config libssl-dev postgresql postgres
     xvfb xauth webkit2gtk-driver
     # The slip and report tests check the PDFs with qpdf and poppler's pdfinfo, pdffonts,
     # pdftotext and pdftoppm.
-    poppler-utils qpdf)
+    poppler-utils qpdf
+    # The sync server's web console tests: headless Chromium driven by chromedriver (W3C
+    # WebDriver), no X display needed.
+    chromium chromium-driver)
 
 say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
 
@@ -80,6 +83,12 @@ build_ui() {
     (cd "$FIELDKIT_ROOT/ui" && npm ci --no-audit --no-fund --loglevel=error && npm run --silent build)
 }
 
+# axe-core, exactly as locked, which the console's browser tests inject to check accessibility.
+install_console_test_packages() {
+    say "Installing the console tests' packages (npm ci in tests/console)"
+    (cd "$FIELDKIT_ROOT/tests/console" && npm ci --no-audit --no-fund --loglevel=error)
+}
+
 # tauri-driver: WebDriver in front of WebKitWebDriver, for the app's end-to-end tests.
 install_tauri_driver() {
     if ! [ -x "${CARGO_HOME:-$HOME/.cargo}/bin/tauri-driver" ]; then
@@ -93,4 +102,5 @@ fieldkit_setup() {
     check_rust
     check_node
     build_ui
+    install_console_test_packages
 }

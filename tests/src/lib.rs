@@ -5,6 +5,7 @@
 
 pub mod app_ui;
 pub mod bench;
+pub mod browser;
 pub mod deployment;
 pub mod postgres;
 pub mod proxy;

@@ -10,7 +10,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 /// The element-id key every W3C driver uses.
-const ELEMENT: &str = "element-6066-11e4-a52e-4f735466cecf";
+pub(crate) const ELEMENT: &str = "element-6066-11e4-a52e-4f735466cecf";
 
 /// An X server of our own, on a display number it picks itself.
 pub struct Display {
@@ -40,7 +40,7 @@ impl Drop for Display {
     }
 }
 
-fn free_port() -> u16 {
+pub(crate) fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("free port")
 }
 
@@ -283,11 +283,11 @@ impl JsonValue for reqwest::Response {
     }
 }
 
-async fn call(client: &reqwest::Client, method: reqwest::Method, url: &str, body: Option<Value>) -> Value {
+pub(crate) async fn call(client: &reqwest::Client, method: reqwest::Method, url: &str, body: Option<Value>) -> Value {
     try_call(client, method, url, body).await.unwrap_or_else(|e| panic!("{e}"))
 }
 
-async fn try_call(
+pub(crate) async fn try_call(
     client: &reqwest::Client,
     method: reqwest::Method,
     url: &str,
