@@ -26,6 +26,7 @@ use fieldkit_protocol::{
     PushRequest, PushResponse, is_supported, paths,
 };
 use std::sync::Arc;
+use storage::review::ReviewStorage;
 use storage::{Storage, StorageError};
 
 /// Largest `limit` a pull may ask for.
@@ -46,7 +47,7 @@ pub struct ClientCertificate(pub String);
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AuthenticatedDevice(pub String);
 
-impl<S: Storage> FromRequestParts<Arc<S>> for AuthenticatedDevice {
+impl<S: Storage + ReviewStorage> FromRequestParts<Arc<S>> for AuthenticatedDevice {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, storage: &Arc<S>) -> Result<Self, Self::Rejection> {
@@ -62,7 +63,13 @@ impl<S: Storage> FromRequestParts<Arc<S>> for AuthenticatedDevice {
                 tracing::warn!(device = %device.id, "revoked device refused");
                 Err(ApiError::new(StatusCode::FORBIDDEN, ErrorCode::Revoked, "this device has been revoked"))
             }
-            Some(device) => Ok(AuthenticatedDevice(device.id)),
+            Some(device) => {
+                // "Last synced" on the console's device page; a failure here must not fail the sync.
+                if let Err(e) = storage.touch_device(&device.id, time::OffsetDateTime::now_utc()).await {
+                    tracing::warn!(device = %device.id, error = %e, "could not note the device as seen");
+                }
+                Ok(AuthenticatedDevice(device.id))
+            }
         }
     }
 }
@@ -95,7 +102,7 @@ impl From<StorageError> for ApiError {
 }
 
 /// Every route, once: [`app`] serves these and [`openapi`] must document exactly these.
-fn routes<S: Storage>() -> [(&'static str, MethodRouter<Arc<S>>); 3] {
+fn routes<S: Storage + ReviewStorage>() -> [(&'static str, MethodRouter<Arc<S>>); 3] {
     [(paths::HEALTH, get(health)), (paths::PUSH, post(push::<S>)), (paths::PULL, post(pull::<S>))]
 }
 
@@ -105,7 +112,7 @@ pub fn routed_paths() -> Vec<&'static str> {
 }
 
 /// The server's routes over `storage`.
-pub fn app<S: Storage>(storage: Arc<S>) -> Router {
+pub fn app<S: Storage + ReviewStorage>(storage: Arc<S>) -> Router {
     let mut router = Router::new();
     for (path, method) in routes::<S>() {
         router = router.route(path, method);
@@ -199,7 +206,7 @@ fn reply<T: serde::Serialize>(headers: &HeaderMap, value: &T) -> Result<Response
     Ok(response)
 }
 
-async fn push<S: Storage>(
+async fn push<S: Storage + ReviewStorage>(
     State(storage): State<Arc<S>>,
     AuthenticatedDevice(device): AuthenticatedDevice,
     headers: HeaderMap,
@@ -219,7 +226,7 @@ async fn push<S: Storage>(
     reply(&headers, &PushResponse { protocol: PROTOCOL_VERSION, results })
 }
 
-async fn pull<S: Storage>(
+async fn pull<S: Storage + ReviewStorage>(
     State(storage): State<Arc<S>>,
     AuthenticatedDevice(device): AuthenticatedDevice,
     headers: HeaderMap,

@@ -3,7 +3,10 @@
 use clap::{Parser, Subcommand};
 use fieldkit_protocol::Enrolment;
 use huduma_sync::config::{Config, StorageConfig};
+use huduma_sync::console::delivery::{Deliverer, Endpoint};
+use huduma_sync::console::{Console, ConsoleSettings, auth};
 use huduma_sync::storage::Storage;
+use huduma_sync::storage::review::{ConsoleRole as ReviewRole, ConsoleUser, DecideOutcome, NewAudit, ReviewStorage};
 use huduma_sync::storage::sqlite::SqliteStorage;
 use huduma_sync::{pki, publish, serve, tls};
 use std::path::{Path, PathBuf};
@@ -52,7 +55,11 @@ enum Command {
     },
     /// Print the OpenAPI description of the laptops' HTTP API (docs/openapi.json is this).
     Openapi,
-    /// Record an MDA's decision on one application revision (until the review console lands).
+    /// The MDA review console's accounts.
+    #[command(subcommand)]
+    Console(ConsoleCommand),
+    /// Record an MDA's decision on one application revision from the command line (audited as
+    /// `cli`; the review console is the usual way).
     Decide {
         #[arg(long)]
         application: uuid::Uuid,
@@ -61,6 +68,33 @@ enum Command {
         #[command(flatten)]
         decision: DecisionArgs,
     },
+}
+
+#[derive(Subcommand)]
+enum ConsoleCommand {
+    /// Console accounts.
+    #[command(subcommand)]
+    Account(AccountCommand),
+}
+
+#[derive(Subcommand)]
+enum AccountCommand {
+    /// Create an account; the first password is read from standard input (one line).
+    Add {
+        #[arg(long)]
+        username: String,
+        /// The person's full name.
+        #[arg(long)]
+        name: String,
+        /// `technician` (reviews one MDA's applications) or `admin`.
+        #[arg(long)]
+        role: String,
+        /// The technician's MDA, as the catalogue names it (e.g. sha, nrb).
+        #[arg(long)]
+        mda: Option<String>,
+    },
+    /// List accounts.
+    List,
 }
 
 #[derive(clap::Args)]
@@ -179,16 +213,55 @@ async fn with_storage(config: &Config, command: Command) -> Result<(), Failure> 
     }
 }
 
-async fn on_storage<S: Storage>(config: &Config, storage: Arc<S>, command: Command) -> Result<(), Failure> {
+async fn on_storage<S: Storage + ReviewStorage>(
+    config: &Config,
+    storage: Arc<S>,
+    command: Command,
+) -> Result<(), Failure> {
     match command {
-        Command::Serve => {
-            let tls = tls::server_config(&config.pki_dir)?;
-            let listener = tokio::net::TcpListener::bind(config.listen).await?;
-            let address = listener.local_addr()?;
-            tracing::info!(%address, protocol = fieldkit_protocol::PROTOCOL_VERSION, "serving laptops over mutual TLS 1.3");
-            // A stable line for supervisors and tests (the log format may change).
-            println!("listening on {address}");
-            serve::serve(listener, tls, storage, shutdown_signal()).await?;
+        Command::Serve => serve_all(config, storage).await,
+        Command::Console(ConsoleCommand::Account(AccountCommand::Add { username, name, role, mda })) => {
+            let role = ReviewRole::parse(&role).ok_or("--role must be technician or admin")?;
+            let username = username.trim().to_lowercase();
+            let catalogue = current_catalogue(&*storage).await?;
+            match (role, &mda) {
+                (ReviewRole::Technician, Some(mda)) if catalogue.mda(mda).is_some() => {}
+                (ReviewRole::Technician, _) => {
+                    return Err("a technician needs --mda naming an MDA of the catalogue".into());
+                }
+                (ReviewRole::Admin, Some(_)) => {
+                    return Err("an administrator belongs to no MDA: leave out --mda".into());
+                }
+                (ReviewRole::Admin, None) => {}
+            }
+            let mut password = String::new();
+            std::io::stdin().read_line(&mut password)?;
+            let password = password.trim_end_matches(['\r', '\n']).to_string();
+            auth::check_new_password(&password, &username)?;
+            let password_hash = auth::hash_password(&password)?;
+            let user = ConsoleUser {
+                username: username.clone(),
+                display_name: name,
+                role,
+                mda,
+                password_hash,
+                disabled: false,
+            };
+            let audit = NewAudit::new("cli", "account.created", format!("account:{username}"), role.as_str());
+            storage.create_account(user, audit, time::OffsetDateTime::now_utc()).await?;
+            println!("console account {username} ({}) created", role.as_str());
+            Ok(())
+        }
+        Command::Console(ConsoleCommand::Account(AccountCommand::List)) => {
+            for account in storage.accounts().await? {
+                let state = if account.disabled { "disabled" } else { "active" };
+                println!(
+                    "{:<24} {:<10} {:<14} {state}",
+                    account.username,
+                    account.role.as_str(),
+                    account.mda.unwrap_or_default()
+                );
+            }
             Ok(())
         }
         Command::Device(DeviceCommand::Enrol { id, server_url, out }) => {
@@ -219,9 +292,31 @@ async fn on_storage<S: Storage>(config: &Config, storage: Arc<S>, command: Comma
                 (_, _, Some(question)) => fieldkit_protocol::Decision::Queried { question },
                 _ => return Err("say --accept, --reject REASON or --query QUESTION".into()),
             };
-            storage.decide(application, revision, decision).await?;
-            println!("decision recorded for {application} revision {revision}; the laptop gets it at its next sync");
-            Ok(())
+            let catalogue = current_catalogue(&*storage).await?;
+            let services: Vec<String> = catalogue.services.iter().map(|s| s.id.clone()).collect();
+            let Some(stored) = storage.application(application, revision).await? else {
+                return Err(format!("no application {application} revision {revision}").into());
+            };
+            let mda = catalogue.service(&stored.record.service_id).map(|s| s.mda.clone()).unwrap_or_default();
+            let outcome = storage
+                .decide_many(
+                    &services,
+                    vec![(application, revision, decision)],
+                    "cli",
+                    &mda,
+                    time::OffsetDateTime::now_utc(),
+                )
+                .await?;
+            match outcome.first() {
+                Some(DecideOutcome::Decided) => {
+                    println!(
+                        "decision recorded for {application} revision {revision}; the laptop gets it at its next sync"
+                    );
+                    Ok(())
+                }
+                Some(other) => Err(format!("not decided: {other:?}").into()),
+                None => Err("not decided".into()),
+            }
         }
         Command::Catalogue(CatalogueCommand::Publish { file }) => {
             let (name, text) = read_input(&file)?;
@@ -283,6 +378,96 @@ async fn on_storage<S: Storage>(config: &Config, storage: Arc<S>, command: Comma
         }
         Command::Ca(_) | Command::ServerCert { .. } | Command::Openapi => Err("not a storage command".into()),
     }
+}
+
+/// Starts the outbound adapter for the MDAs with a `[[console.delivery]]` endpoint.
+fn start_deliveries<S: Storage + ReviewStorage>(
+    config: &Config,
+    console: &Arc<Console<S>>,
+    tasks: &mut tokio::task::JoinSet<()>,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> Result<(), Failure> {
+    if config.console.deliveries.is_empty() {
+        return Ok(());
+    }
+    let mut endpoints = Vec::new();
+    for delivery in &config.console.deliveries {
+        let bearer_token = match &delivery.token_env {
+            None => None,
+            Some(name) => Some(std::env::var(name).map_err(|_| {
+                format!("console.delivery for {}: the environment variable {name} (its token) is not set", delivery.mda)
+            })?),
+        };
+        endpoints.push(Endpoint {
+            mda: delivery.mda.clone(),
+            url: delivery.url.clone(),
+            ca_file: delivery.ca_file.clone(),
+            bearer_token,
+        });
+    }
+    let deliverer = Deliverer::new(Arc::clone(&console.storage), endpoints)?;
+    let wake = Arc::clone(&console.deliveries_waiting);
+    let source = Arc::clone(console);
+    tasks.spawn(async move {
+        let catalogue = move || {
+            let source = Arc::clone(&source);
+            async move { source.catalogue().await.ok() }
+        };
+        deliverer.run(catalogue, wake, shutdown).await;
+    });
+    Ok(())
+}
+
+/// The catalogue in force on the server: the newest published, else the built-in one.
+async fn current_catalogue<S: Storage>(storage: &S) -> Result<fieldkit_core::Catalogue, Failure> {
+    Ok(match storage.latest_catalogue().await? {
+        Some((version, text)) => fieldkit_core::Catalogue::parse(&format!("published catalogue {version}"), &text)?,
+        None => fieldkit_core::Catalogue::built_in()?,
+    })
+}
+
+/// Laptops over mutual TLS; and, when `[console]` has an address, the review console over
+/// HTTPS and the outbound adapter. Runs until SIGINT or SIGTERM.
+async fn serve_all<S: Storage + ReviewStorage>(config: &Config, storage: Arc<S>) -> Result<(), Failure> {
+    let tls = tls::server_config(&config.pki_dir)?;
+    let listener = tokio::net::TcpListener::bind(config.listen).await?;
+    let address = listener.local_addr()?;
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let until_stopped = |mut stopped: tokio::sync::watch::Receiver<bool>| async move {
+        let _ = stopped.wait_for(|stop| *stop).await;
+    };
+    let mut tasks = tokio::task::JoinSet::new();
+    if let Some(console_address) = config.console.listen {
+        let settings = ConsoleSettings {
+            idle_timeout: config.console.idle_timeout,
+            session_lifetime: config.console.session_lifetime,
+            ..ConsoleSettings::default()
+        };
+        let console = Arc::new(Console::new(Arc::clone(&storage), settings, Arc::new(time::OffsetDateTime::now_utc)));
+        let console_listener = tokio::net::TcpListener::bind(console_address).await?;
+        let console_tls = tls::console_config(&config.pki_dir)?;
+        let bound = console_listener.local_addr()?;
+        tracing::info!(address = %bound, "serving the review console over HTTPS");
+        println!("console on https://{bound}");
+        start_deliveries(config, &console, &mut tasks, until_stopped(stopped.clone()))?;
+        let shutdown = until_stopped(stopped.clone());
+        tasks.spawn(async move {
+            if let Err(e) = huduma_sync::console::serve::serve(console_listener, console_tls, console, shutdown).await {
+                tracing::error!(error = %e, "the console stopped");
+            }
+        });
+    }
+    tracing::info!(%address, protocol = fieldkit_protocol::PROTOCOL_VERSION, "serving laptops over mutual TLS 1.3");
+    // A stable line for supervisors and tests (the log format may change).
+    println!("listening on {address}");
+    let laptops = serve::serve(listener, tls, storage, async {
+        shutdown_signal().await;
+        let _ = stop.send(true);
+    });
+    laptops.await?;
+    let _ = stop.send(true);
+    while tasks.join_next().await.is_some() {}
+    Ok(())
 }
 
 async fn enrol<S: Storage>(

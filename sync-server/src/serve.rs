@@ -4,6 +4,7 @@
 //! handshake.
 
 use crate::storage::Storage;
+use crate::storage::review::ReviewStorage;
 use crate::{ClientCertificate, app};
 use axum::Extension;
 use hyper_util::rt::{TokioIo, TokioTimer};
@@ -22,7 +23,7 @@ const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(20);
 
 /// Serves `storage` on `listener` until `shutdown` completes. Connections already accepted are
 /// left to finish their requests.
-pub async fn serve<S: Storage>(
+pub async fn serve<S: Storage + ReviewStorage>(
     listener: TcpListener,
     tls: Arc<ServerConfig>,
     storage: Arc<S>,

@@ -41,7 +41,10 @@ pub struct RunningServer {
 }
 
 impl RunningServer {
-    pub async fn start<S: Storage>(pki_dir: &Path, storage: Arc<S>) -> RunningServer {
+    pub async fn start<S: Storage + huduma_sync::storage::review::ReviewStorage>(
+        pki_dir: &Path,
+        storage: Arc<S>,
+    ) -> RunningServer {
         let tls = huduma_sync::tls::server_config(pki_dir).expect("tls config");
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let addr = listener.local_addr().expect("addr");
@@ -181,4 +184,75 @@ pub fn write_config(path: &Path, pki_dir: &Path, storage: &str) {
         pki = pki_dir.display().to_string()
     );
     std::fs::write(path, text).expect("write config");
+}
+
+/// The review console over HTTPS on a loopback port, in this process, with the real clock;
+/// stops when dropped.
+pub struct RunningConsole {
+    pub addr: SocketAddr,
+    stop: Option<oneshot::Sender<()>>,
+}
+
+impl RunningConsole {
+    pub async fn start<S: Storage + huduma_sync::storage::review::ReviewStorage>(
+        pki_dir: &Path,
+        storage: Arc<S>,
+    ) -> RunningConsole {
+        use huduma_sync::console::{Console, ConsoleSettings};
+        let tls = huduma_sync::tls::console_config(pki_dir).expect("console tls config");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let addr = listener.local_addr().expect("addr");
+        let console =
+            Arc::new(Console::new(storage, ConsoleSettings::default(), Arc::new(time::OffsetDateTime::now_utc)));
+        let (stop, stopped) = oneshot::channel::<()>();
+        tokio::spawn(huduma_sync::console::serve::serve(listener, tls, console, async {
+            let _ = stopped.await;
+        }));
+        RunningConsole { addr, stop: Some(stop) }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("https://{}{path}", self.addr)
+    }
+}
+
+impl Drop for RunningConsole {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+}
+
+/// Creates a console account directly in `storage`.
+pub async fn console_account<S: huduma_sync::storage::review::ReviewStorage>(
+    storage: &S,
+    username: &str,
+    role: huduma_sync::storage::review::ConsoleRole,
+    mda: Option<&str>,
+    password: &str,
+) {
+    use huduma_sync::storage::review::{ConsoleUser, NewAudit};
+    let user = ConsoleUser {
+        username: username.into(),
+        display_name: username.into(),
+        role,
+        mda: mda.map(str::to_string),
+        password_hash: huduma_sync::console::auth::hash_password(password).expect("hash"),
+        disabled: false,
+    };
+    storage
+        .create_account(
+            user,
+            NewAudit::new("test", "account.created", format!("account:{username}"), ""),
+            time::OffsetDateTime::now_utc(),
+        )
+        .await
+        .expect("account");
+}
+
+/// The DER of the deployment's server certificate (what a browser is told to trust).
+pub fn server_cert_der(pki_dir: &Path) -> Vec<u8> {
+    let certs = huduma_sync::tls::load_certs(&pki_dir.join(pki::SERVER_CERT)).expect("server cert");
+    certs[0].as_ref().to_vec()
 }

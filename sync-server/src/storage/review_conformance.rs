@@ -34,7 +34,7 @@ fn record(
     let id = Uuid::from_u128(0x0190_f000_0000_7000_8000_0000_0000_0000 + u128::from(n));
     let mut application = json!({
         "id": id, "reference": format!("K7QM-{n:06}-X"), "service_id": service, "revision": revision,
-        "form": { "id_number": id_number, "surname": if n % 2 == 0 { "Wanjiru" } else { "Otieno" } },
+        "form": { "id_number": id_number, "surname": if n.is_multiple_of(2) { "Wanjiru" } else { "Otieno" } },
         "created_at": created,
     });
     if let Some((oid, name)) = outreach {
