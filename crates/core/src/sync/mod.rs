@@ -21,7 +21,10 @@ use fieldkit_protocol::{ApplicationRecord, Decision, Event, OutreachPlan, Outrea
 use serde::Serialize;
 
 /// Wire records for `applications`, each with its citizen and the outreach it was captured at.
-pub(crate) fn records(store: &crate::store::Store, applications: &[Application]) -> crate::Result<Vec<ApplicationRecord>> {
+pub(crate) fn records(
+    store: &crate::store::Store,
+    applications: &[Application],
+) -> crate::Result<Vec<ApplicationRecord>> {
     let plans = store.outreaches()?;
     let mut records = Vec::with_capacity(applications.len());
     for application in applications {
