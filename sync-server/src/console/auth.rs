@@ -60,7 +60,8 @@ pub fn hash_password(password: &str) -> Result<String, ConsoleError> {
         .map_err(|e| ConsoleError::Internal(format!("password hashing failed: {e}")))
 }
 
-fn verify_password(password: &str, hash: &str) -> bool {
+/// Whether `password` matches an argon2id PHC string (false for anything unparseable).
+pub fn verify_password(password: &str, hash: &str) -> bool {
     PasswordHash::new(hash).is_ok_and(|parsed| argon2().verify_password(password.as_bytes(), &parsed).is_ok())
 }
 

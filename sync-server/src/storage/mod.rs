@@ -104,7 +104,9 @@ pub trait Storage: Send + Sync + 'static {
         limit: u32,
     ) -> impl Future<Output = Result<(Vec<SequencedEvent>, bool), StorageError>> + Send;
 
-    /// Records an MDA's decision on one revision and queues it for the laptop that sent it.
+    /// Records an MDA's decision on one revision and queues it for the laptop that sent it,
+    /// without an audit entry or a delivery job: the bare storage step, for tests. People decide
+    /// through [`review::ReviewStorage::decide_many`] (the console, `huduma-sync decide`).
     fn decide(
         &self,
         application_id: Uuid,
