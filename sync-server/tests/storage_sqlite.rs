@@ -53,7 +53,8 @@ async fn every_earlier_schema_upgrades_with_its_data() {
             conn.pragma_update(None, "user_version", 0).expect("unversioned");
         }
         // 2026-11-20 22:30 UTC is already 21 November in Kenya.
-        let body = r#"{"application":{"created_at":1795213800,"outreach":{"id":"o-1","name":"Kangema market"}},"citizen":{}}"#;
+        let body =
+            r#"{"application":{"created_at":1795213800,"outreach":{"id":"o-1","name":"Kangema market"}},"citizen":{}}"#;
         conn.execute(
             "INSERT INTO applications (id, revision, device_id, content_hash, catalogue_version, service_id, reference, body)
              VALUES ('0190f000-0000-7000-8000-000000000001', 1, 'K7QM', 'h', 1, 'sha.member-registration', 'K7QM-000001-X', ?1)",
