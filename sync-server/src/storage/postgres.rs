@@ -6,8 +6,15 @@
 //! - each device's events are numbered from a per-device counter row that the deciding
 //!   transaction locks until it commits, so event numbers become visible in order and a pull
 //!   can never step its cursor past an event that commits later;
-//! - schema migrations run under an advisory lock, so nodes starting together migrate once.
+//! - schema migrations run under an advisory lock, so nodes starting together migrate once;
+//! - a push that brings a new revision share-locks the application's earlier revisions, and a
+//!   decision locks the revisions it decides (`postgres_review.rs`), so a resubmission through
+//!   one node and a decision through another are ordered: the decision on a superseded revision
+//!   is refused, never recorded beside a newer one it did not see.
+//!
+//! The review console's tables and queries are in `postgres_review.rs`.
 
+use super::review::ReviewPlacement;
 use super::{Device, SequencedEvent, Storage, StorageError, StoredApplication};
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
 use fieldkit_protocol::{ApplicationRecord, Decision, Event, PushOutcome, RecordResult};
@@ -63,6 +70,102 @@ CREATE TABLE catalogues (
     published_at timestamptz NOT NULL DEFAULT now()
 );
 "#,
+    // 3: the review console: where each application sits (outreach, Kenyan day of capture), who
+    // decided, when devices last synced, console accounts and sessions, failed logins, the
+    // append-only audit log, outbound deliveries and their log.
+    //
+    // Placement is read from the body as `ReviewPlacement::of` reads it: outreach id and name
+    // only when they are strings, the capture time only when it is a whole number of seconds in
+    // years 1..=9999, else the day the row was received. Bodies are read as `json`, not `jsonb`,
+    // which refuses a `\u0000` escape anywhere in a citizen's answers. Dates are written with
+    // `to_char`, whatever the server's DateStyle.
+    //
+    // The audit log's `at` stays text: it is the exact string each entry's hash covers.
+    r#"
+ALTER TABLE applications
+    ADD COLUMN outreach_id   text,
+    ADD COLUMN outreach_name text,
+    ADD COLUMN captured_on   text;
+UPDATE applications a SET
+    outreach_id = CASE WHEN json_typeof(j.b #> '{application,outreach,id}') = 'string'
+        THEN j.b #>> '{application,outreach,id}' END,
+    outreach_name = CASE WHEN json_typeof(j.b #> '{application,outreach,name}') = 'string'
+        THEN j.b #>> '{application,outreach,name}' END,
+    captured_on = to_char((coalesce(
+        CASE WHEN json_typeof(j.b #> '{application,created_at}') = 'number'
+                AND (j.b #>> '{application,created_at}') ~ '^-?[0-9]{1,12}$'
+            THEN CASE WHEN (j.b #>> '{application,created_at}')::bigint BETWEEN -62135596800 AND 253402300799
+                THEN to_timestamp((j.b #>> '{application,created_at}')::bigint) END
+        END,
+        a.received_at) AT TIME ZONE 'UTC') + interval '3 hours', 'YYYY-MM-DD')
+FROM (SELECT id, revision, body::json AS b FROM applications) j
+WHERE j.id = a.id AND j.revision = a.revision;
+CREATE INDEX applications_by_service ON applications (service_id, captured_on);
+CREATE INDEX applications_by_batch ON applications (device_id, captured_on);
+ALTER TABLE decisions ADD COLUMN decided_by text;
+ALTER TABLE devices ADD COLUMN last_seen_at timestamptz;
+CREATE TABLE console_accounts (
+    username      text PRIMARY KEY,
+    display_name  text NOT NULL,
+    role          text NOT NULL CHECK (role IN ('technician', 'admin')),
+    mda           text,
+    password_hash text NOT NULL,
+    disabled      boolean NOT NULL DEFAULT false,
+    created_at    timestamptz NOT NULL,
+    CHECK ((role = 'technician') = (mda IS NOT NULL))
+);
+CREATE TABLE console_sessions (
+    token_hash   text PRIMARY KEY,
+    username     text NOT NULL REFERENCES console_accounts (username),
+    csrf_token   text NOT NULL,
+    created_at   bigint NOT NULL,
+    last_seen_at bigint NOT NULL
+);
+CREATE INDEX console_sessions_by_user ON console_sessions (username);
+CREATE TABLE login_failures (
+    key text   NOT NULL,
+    at  bigint NOT NULL
+);
+CREATE INDEX login_failures_by_key ON login_failures (key, at);
+CREATE TABLE console_audit (
+    seq     bigint PRIMARY KEY,
+    at      text NOT NULL,
+    actor   text NOT NULL,
+    action  text NOT NULL,
+    subject text NOT NULL,
+    detail  text NOT NULL,
+    hash    text NOT NULL
+);
+CREATE FUNCTION console_audit_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    RAISE EXCEPTION 'the audit log is append-only' USING ERRCODE = 'insufficient_privilege';
+END
+$$;
+CREATE TRIGGER console_audit_append_only BEFORE UPDATE OR DELETE OR TRUNCATE ON console_audit
+    FOR EACH STATEMENT EXECUTE FUNCTION console_audit_append_only();
+CREATE TABLE deliveries (
+    application_id  uuid    NOT NULL,
+    revision        integer NOT NULL,
+    mda             text    NOT NULL,
+    state           text    NOT NULL CHECK (state IN ('pending', 'delivered', 'failed')),
+    attempts        integer NOT NULL DEFAULT 0,
+    next_attempt_at bigint  NOT NULL,
+    PRIMARY KEY (application_id, revision)
+);
+CREATE INDEX deliveries_due ON deliveries (mda, next_attempt_at) WHERE state = 'pending';
+CREATE TABLE delivery_attempts (
+    id             bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    application_id uuid        NOT NULL,
+    revision       integer     NOT NULL,
+    mda            text        NOT NULL,
+    attempt        integer     NOT NULL,
+    at             timestamptz NOT NULL,
+    status         integer,
+    outcome        text        NOT NULL,
+    error          text
+);
+CREATE INDEX delivery_attempts_by_mda ON delivery_attempts (mda, id);
+"#,
 ];
 
 /// The schema version this build migrates to.
@@ -78,12 +181,12 @@ const DEVICE_SELECT: &str = r#"SELECT id, fingerprint,
 
 #[derive(Clone)]
 pub struct PostgresStorage {
-    pool: Pool,
+    pub(super) pool: Pool,
 }
 
 /// The error and its causes: tokio-postgres says only "db error" and keeps the server's message
 /// in the source.
-fn db(e: impl std::error::Error) -> StorageError {
+pub(super) fn db(e: impl std::error::Error) -> StorageError {
     let mut message = e.to_string();
     let mut source = e.source();
     while let Some(cause) = source {
@@ -162,7 +265,7 @@ impl PostgresStorage {
 
 /// Appends `event` to `device_id`'s stream inside the caller's transaction. Locks the device's
 /// counter row until commit: see the module comment.
-async fn append_event(tx: &impl GenericClient, device_id: &str, event: &Event) -> Result<(), StorageError> {
+pub(super) async fn append_event(tx: &impl GenericClient, device_id: &str, event: &Event) -> Result<(), StorageError> {
     let seq: i64 = tx
         .query_one(
             "INSERT INTO event_heads (device_id, last_seq) VALUES ($1, 1)
@@ -193,7 +296,7 @@ async fn latest_catalogue(client: &impl GenericClient) -> Result<Option<(u32, St
     .transpose()
 }
 
-fn revision(r: u32) -> i32 {
+pub(super) fn revision(r: u32) -> i32 {
     // Revisions count resubmissions of one application; they never approach i32::MAX.
     i32::try_from(r).unwrap_or(i32::MAX)
 }
@@ -202,10 +305,19 @@ impl Storage for PostgresStorage {
     async fn push(&self, device_id: &str, records: Vec<ApplicationRecord>) -> Result<Vec<RecordResult>, StorageError> {
         let mut client = self.pool.get().await.map_err(db)?;
         let tx = client.transaction().await.map_err(db)?;
+        // Resubmissions wait for a decision being recorded on an earlier revision (and a decision
+        // waits for them): see the module comment. Locked in one order, so two such never deadlock.
+        let resubmitted: Vec<Uuid> = records.iter().filter(|r| r.revision > 1).map(|r| r.id).collect();
+        if !resubmitted.is_empty() {
+            tx.query("SELECT 1 FROM applications WHERE id = ANY($1) ORDER BY id, revision FOR SHARE", &[&resubmitted])
+                .await
+                .map_err(db)?;
+        }
         let insert = tx
             .prepare(
-                "INSERT INTO applications (id, revision, device_id, content_hash, catalogue_version, service_id, reference, body)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (id, revision) DO NOTHING",
+                "INSERT INTO applications (id, revision, device_id, content_hash, catalogue_version, service_id, reference, body,
+                     outreach_id, outreach_name, captured_on)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT (id, revision) DO NOTHING",
             )
             .await
             .map_err(db)?;
@@ -217,6 +329,7 @@ impl Storage for PostgresStorage {
                 PushOutcome::Invalid { reason: "content_hash does not match body".into() }
             } else {
                 let body = serde_json::to_string(&record.body).map_err(db)?;
+                let place = ReviewPlacement::of(&record, time::OffsetDateTime::now_utc());
                 let inserted = tx
                     .execute(
                         &insert,
@@ -229,6 +342,9 @@ impl Storage for PostgresStorage {
                             &record.service_id,
                             &record.reference,
                             &body,
+                            &place.outreach_id,
+                            &place.outreach_name,
+                            &place.captured_on,
                         ],
                     )
                     .await
@@ -409,7 +525,9 @@ impl Storage for PostgresStorage {
             .await
             .map_err(db)?;
         let devices: Vec<String> = tx
-            .query("SELECT id FROM devices WHERE revoked_at IS NULL ORDER BY id", &[])
+            // In byte order, as a bulk decision appends its events, so the two lock the devices'
+            // counters in one order and never deadlock.
+            .query(r#"SELECT id FROM devices WHERE revoked_at IS NULL ORDER BY id COLLATE "C""#, &[])
             .await
             .map_err(db)?
             .iter()
