@@ -239,6 +239,8 @@ pub async fn login<S: Storage + ReviewStorage>(
     let settings = &console.settings;
     let since = now.unix_timestamp() - settings.failure_window.as_secs() as i64;
     let storage = &console.storage;
+    // Housekeeping on the way: failures too old to count, sessions too idle to use.
+    storage.forget_stale(since, now.unix_timestamp() - settings.idle_timeout.as_secs() as i64).await?;
     if storage.login_failures(&account_key, since).await? >= settings.max_failures_per_account
         || storage.login_failures(&address_key, since).await? >= settings.max_failures_per_address
     {

@@ -340,6 +340,17 @@ impl ReviewStorage for PostgresStorage {
         Ok(())
     }
 
+    async fn forget_stale(&self, failures_before: i64, sessions_before: i64) -> Result<(u64, u64), StorageError> {
+        let client = self.pool.get().await.map_err(db)?;
+        let failures =
+            client.execute("DELETE FROM login_failures WHERE at < $1", &[&failures_before]).await.map_err(db)?;
+        let sessions = client
+            .execute("DELETE FROM console_sessions WHERE last_seen_at < $1", &[&sessions_before])
+            .await
+            .map_err(db)?;
+        Ok((failures, sessions))
+    }
+
     async fn login_failures(&self, key: &str, since: i64) -> Result<u32, StorageError> {
         let client = self.pool.get().await.map_err(db)?;
         let row = client

@@ -390,6 +390,15 @@ pub trait ReviewStorage: Send + Sync + 'static {
     /// Forgets `key`'s failures (after a successful login).
     fn clear_login_failures(&self, key: &str) -> impl Future<Output = Result<(), StorageError>> + Send;
 
+    /// Deletes failed logins older than `failures_before` and sessions last used before
+    /// `sessions_before` (unix seconds), which can no longer count or be used; says how many of
+    /// each went.
+    fn forget_stale(
+        &self,
+        failures_before: i64,
+        sessions_before: i64,
+    ) -> impl Future<Output = Result<(u64, u64), StorageError>> + Send;
+
     // --- audit ----------------------------------------------------------------------------------
 
     fn append_audit(
@@ -450,7 +459,7 @@ pub trait ReviewStorage: Send + Sync + 'static {
 
     // --- devices --------------------------------------------------------------------------------
 
-    /// Notes that a device synced (push or pull) at `now`.
+    /// Notes that a device synced (push or pull) at `now`; never moves the time backwards.
     fn touch_device(
         &self,
         device_id: &str,

@@ -141,6 +141,22 @@ async fn accounts_and_sessions<S: ReviewStorage>(storage: &S) {
     storage.clear_login_failures("user:achieng.sha").await.expect("clear");
     assert_eq!(storage.login_failures("user:achieng.sha", 0).await.expect("count"), 0);
     assert_eq!(storage.login_failures("ip:127.0.0.1", 0).await.expect("count"), 1);
+
+    // Housekeeping: failures too old to count and sessions too idle to use are deleted, no more.
+    storage.record_login_failure("ip:127.0.0.1", DAY1 + 100).await.expect("failure");
+    storage
+        .create_session("idle", ConsoleSession { last_seen_at: DAY1 - 1000, ..session.clone() })
+        .await
+        .expect("idle");
+    storage
+        .create_session("fresh", ConsoleSession { last_seen_at: DAY1 + 1000, ..session.clone() })
+        .await
+        .expect("fresh");
+    assert_eq!(storage.forget_stale(DAY1 + 50, DAY1).await.expect("forget"), (1, 1));
+    assert_eq!(storage.login_failures("ip:127.0.0.1", 0).await.expect("count"), 1);
+    assert!(storage.session("idle").await.expect("read").is_none());
+    assert!(storage.session("fresh").await.expect("read").is_some());
+    storage.delete_session("fresh").await.expect("delete");
 }
 
 async fn review_and_decisions<S: Storage + ReviewStorage>(storage: &S) {
@@ -272,17 +288,19 @@ async fn review_and_decisions<S: Storage + ReviewStorage>(storage: &S) {
         latest.iter().map(|i| (i.record.revision, i.status())).collect::<Vec<_>>(),
         [(2, ReviewStatus::Pending)]
     );
-    assert_eq!(
-        storage
-            .decide_many(&services(&[ID]), vec![(ids[4], 1, Decision::Accepted)], "w", "nrb", at(DAY1))
-            .await
-            .expect("ok"),
-        [Decided]
-    );
+    // An undecided application resubmitted: its first revision is superseded, the second decided.
+    storage.push("laptop-b", vec![record(5, 2, ID, "12345678", DAY1, None)]).await.expect("resubmit b");
+    let id_services = services(&[ID]);
+    let decide = |revision| {
+        storage.decide_many(&id_services, vec![(ids[4], revision, Decision::Accepted)], "w", "nrb", at(DAY1))
+    };
+    assert_eq!(decide(1).await.expect("old revision"), [Superseded]);
+    assert_eq!(decide(2).await.expect("new revision"), [Decided]);
 
     // Devices: last seen.
     storage.enrol_device("K7QM", "ab".repeat(32).as_str()).await.expect("enrol");
     storage.touch_device("K7QM", at(DAY1)).await.expect("touch");
+    storage.touch_device("K7QM", at(DAY1 - 600)).await.expect("an earlier time, committed later");
     let seen = storage.devices_last_seen().await.expect("seen");
     assert!(seen.contains(&("K7QM".to_string(), Some("2026-11-20T06:00:00Z".to_string()))), "{seen:?}");
 }

@@ -61,11 +61,16 @@ CREATE TABLE IF NOT EXISTS catalogues (
 ALTER TABLE applications ADD COLUMN outreach_id TEXT;
 ALTER TABLE applications ADD COLUMN outreach_name TEXT;
 ALTER TABLE applications ADD COLUMN captured_on TEXT;
+-- As ReviewPlacement::of files a new push: text outreach ids and names only, a capture time only
+-- when it is whole seconds, else the day received.
 UPDATE applications SET
-    outreach_id = json_extract(body, '$.application.outreach.id'),
-    outreach_name = json_extract(body, '$.application.outreach.name'),
+    outreach_id = CASE WHEN json_type(body, '$.application.outreach.id') = 'text'
+        THEN json_extract(body, '$.application.outreach.id') END,
+    outreach_name = CASE WHEN json_type(body, '$.application.outreach.name') = 'text'
+        THEN json_extract(body, '$.application.outreach.name') END,
     captured_on = coalesce(
-        date(json_extract(body, '$.application.created_at'), 'unixepoch', '+3 hours'),
+        CASE WHEN json_type(body, '$.application.created_at') = 'integer'
+            THEN date(json_extract(body, '$.application.created_at'), 'unixepoch', '+3 hours') END,
         date(received_at, '+3 hours'));
 CREATE INDEX applications_by_service ON applications(service_id, captured_on);
 CREATE INDEX applications_by_batch ON applications(device_id, captured_on);

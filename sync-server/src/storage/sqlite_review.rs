@@ -376,6 +376,16 @@ impl ReviewStorage for SqliteStorage {
         .await
     }
 
+    async fn forget_stale(&self, failures_before: i64, sessions_before: i64) -> Result<(u64, u64), StorageError> {
+        self.with(move |conn| {
+            let failures = conn.execute("DELETE FROM login_failures WHERE at < ?1", [failures_before]).map_err(db)?;
+            let sessions =
+                conn.execute("DELETE FROM console_sessions WHERE last_seen_at < ?1", [sessions_before]).map_err(db)?;
+            Ok((failures as u64, sessions as u64))
+        })
+        .await
+    }
+
     async fn append_audit(&self, entry: NewAudit, now: OffsetDateTime) -> Result<(), StorageError> {
         self.with(move |conn| {
             let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(db)?;
@@ -529,7 +539,7 @@ impl ReviewStorage for SqliteStorage {
                     )
                     .optional()
                     .map_err(db)?;
-                let Some((device, service, latest)) = found.filter(|(_, service, _)| services.contains(service)) else {
+                let Some((device, _, latest)) = found.filter(|(_, service, _)| services.contains(service)) else {
                     outcomes.push(DecideOutcome::NotFound);
                     continue;
                 };
@@ -581,7 +591,6 @@ impl ReviewStorage for SqliteStorage {
                     )
                     .map_err(db)?;
                 }
-                let _ = service;
                 append_event(&tx, &device, &Event::Review { application_id: id, revision, decision })?;
                 outcomes.push(DecideOutcome::Decided);
             }
@@ -594,8 +603,12 @@ impl ReviewStorage for SqliteStorage {
     async fn touch_device(&self, device_id: &str, now: OffsetDateTime) -> Result<(), StorageError> {
         let device_id = device_id.to_string();
         self.with(move |conn| {
-            conn.execute("UPDATE devices SET last_seen_at = ?2 WHERE id = ?1", params![device_id, rfc3339(now)])
-                .map_err(db)?;
+            // RFC 3339 in UTC with whole seconds sorts as text, so max() keeps the later time.
+            conn.execute(
+                "UPDATE devices SET last_seen_at = max(coalesce(last_seen_at, ''), ?2) WHERE id = ?1",
+                params![device_id, rfc3339(now)],
+            )
+            .map_err(db)?;
             Ok(())
         })
         .await
