@@ -176,6 +176,7 @@ async fn an_officer_captures_every_service_and_syncs_in_the_real_window() {
         ends_on: today,
         services: vec!["sha.member-registration".into(), "kra.pin-registration".into()],
         status: fieldkit_protocol::OutreachStatus::Running,
+        ..Default::default()
     };
     deployment.storage.publish(&["K7QM".into()], fieldkit_protocol::Event::Outreach { plan }).await.expect("plan");
     deployment

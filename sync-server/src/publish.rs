@@ -137,6 +137,7 @@ pub fn outreach(file: &str, text: &str, catalogue: &Catalogue) -> Result<(Outrea
         ends_on: ends.to_string(),
         services: parsed.services,
         status: parsed.status,
+        ..Default::default()
     };
     Ok((plan, parsed.laptops))
 }

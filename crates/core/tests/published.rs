@@ -28,6 +28,7 @@ fn plan(revision: u32, name: &str) -> OutreachPlan {
         ends_on: "2026-12-02".into(),
         services: vec!["kra.pin-registration".into()],
         status: OutreachStatus::Confirmed,
+        ..Default::default()
     }
 }
 

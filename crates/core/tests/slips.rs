@@ -198,6 +198,7 @@ fn kangema() -> OutreachPlan {
         ends_on: "2026-11-23".into(),
         services: vec!["national-id.first-issue".into(), "nssf.member-registration".into()],
         status: OutreachStatus::Running,
+        ..Default::default()
     }
 }
 

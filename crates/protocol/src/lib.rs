@@ -228,8 +228,10 @@ pub struct RosterOfficer {
     pub active: bool,
 }
 
-/// An outreach as laptops receive it: where, when and what is offered.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// An outreach as laptops receive it: where, when and what is offered, and (planned by a centre
+/// manager, issue 8) who and what goes, who is told, and the money. The planning fields are left
+/// out of the JSON when empty, so a plan without them reads and hashes as it always did.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct OutreachPlan {
@@ -247,12 +249,238 @@ pub struct OutreachPlan {
     /// Catalogue service ids offered.
     pub services: Vec<String>,
     pub status: OutreachStatus,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub sub_county: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub ward: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gps: Option<GpsPoint>,
+    /// Catalogue MDA ids attending.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub mdas: Vec<String>,
+    /// Officer numbers assigned.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub officers: Vec<String>,
+    /// Laptop (device) ids assigned; the server publishes the plan to these.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub laptops: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub equipment: Vec<EquipmentLine>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub stakeholders: Vec<Stakeholder>,
+    /// The portable-service checklist agreed with each MDA, per service.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub checklists: Vec<ServiceChecklist>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub budget: Option<Budget>,
+}
+
+/// A point in decimal degrees (WGS 84).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct GpsPoint {
+    pub lat: f64,
+    pub lon: f64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub enum EquipmentKind {
+    Tent,
+    Chairs,
+    PublicAddress,
+    Generator,
+    Batteries,
+    Printer,
+    Laptop,
+    Other,
+}
+
+/// Where a piece of equipment comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub enum EquipmentSource {
+    /// Needed, not sourced yet.
+    Needed,
+    /// The Huduma Centre's own.
+    Centre,
+    /// Lent by an agency (named in `agency`).
+    Agency,
+    Hired,
+}
+
+/// One line of the equipment checklist.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct EquipmentLine {
+    pub kind: EquipmentKind,
+    pub quantity: u32,
+    pub source: EquipmentSource,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub agency: Option<String>,
+    /// The asset's own tag (e.g. generator `GEN-02`): the same tag in two outreaches on
+    /// overlapping dates is a clash.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub asset_tag: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub enum StakeholderKind {
+    CountyCommissioner,
+    CountyGovernment,
+    Chief,
+    VillageElders,
+    Other,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub enum NoticeStatus {
+    NotNotified,
+    Notified,
+    Confirmed,
+}
+
+/// Someone to tell about the outreach, and whether they have been told.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct Stakeholder {
+    pub kind: StakeholderKind,
+    pub name: String,
+    pub status: NoticeStatus,
+}
+
+/// What an MDA and the centre agreed before a service goes to the field: each item ticked
+/// when agreed.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct ServiceChecklist {
+    pub service_id: String,
+    pub impact: bool,
+    pub process_map: bool,
+    pub procedures: bool,
+    pub equipment: bool,
+    pub counters: bool,
+    pub staff: bool,
+    pub turnaround: bool,
+}
+
+/// The outreach's standing imprest and what has been spent from it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct Budget {
+    /// Whole Kenya shillings.
+    pub imprest_ksh: u64,
+    #[serde(default)]
+    pub expenses: Vec<Expense>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub enum ExpenseCategory {
+    Transport,
+    Fuel,
+    EquipmentHire,
+    Allowances,
+    Meals,
+    Communication,
+    Other,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct Expense {
+    pub category: ExpenseCategory,
+    /// Whole Kenya shillings.
+    pub amount_ksh: u64,
+    pub description: String,
+    /// ISO date.
+    pub spent_on: String,
+    /// The receipt's number, when there is one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub receipt: Option<String>,
+}
+
+/// A citizen's feedback after service at the tent (Huduma Halisi), as the laptop sends it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct FeedbackRecord {
+    pub id: Uuid,
+    /// The outreach it was given at, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub outreach_id: Option<Uuid>,
+    /// The service it is about, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub service_id: Option<String>,
+    /// Kenyan date it was given, ISO.
+    pub given_on: String,
+    /// 1 (very unhappy) to 5 (very happy).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub satisfaction: Option<u8>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub complaint: Option<Complaint>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub enum ComplaintCategory {
+    Discrimination,
+    PoorService,
+    Corruption,
+    Other,
+}
+
+/// Who a complaint goes to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub enum ComplaintBody {
+    /// The Commission on Administrative Justice (Office of the Ombudsman).
+    Ombudsman,
+    /// The Ethics and Anti-Corruption Commission.
+    Eacc,
+    /// The National Cohesion and Integration Commission.
+    Ncic,
+    /// The Huduma Centre's own customer-service desk.
+    HudumaCentre,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct Complaint {
+    pub category: ComplaintCategory,
+    pub routed_to: ComplaintBody,
+    pub details: String,
+    /// The citizen agreed to the complaint being recorded and passed on.
+    pub consent: bool,
+    /// When true no contact is kept.
+    pub anonymous: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub contact: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub enum OutreachStatus {
+    #[default]
     Draft,
     Confirmed,
     Running,

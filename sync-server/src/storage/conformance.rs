@@ -200,6 +200,7 @@ async fn publications<S: Storage>(storage: &S) {
             ends_on: "2026-12-02".into(),
             services: vec!["kra.pin-registration".into()],
             status: OutreachStatus::Confirmed,
+            ..Default::default()
         },
     };
     storage.publish(&["P2ZX".into()], roster.clone()).await.expect("roster");
