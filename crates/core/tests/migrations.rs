@@ -5,7 +5,7 @@ use fieldkit_core::crypto::DataKey;
 use fieldkit_core::{LaptopPrefix, Reference, Store};
 use rusqlite::Connection;
 
-const LATEST: i64 = 5;
+const LATEST: i64 = 6;
 
 /// The schema as SQLite records it, so two stores can be compared.
 fn schema(conn: &Connection) -> Vec<String> {
@@ -65,6 +65,19 @@ fn seed(conn: &Connection, version: i64) {
              UPDATE sync_state SET revoked_at = '2026-01-02T00:00:00Z';",
         )
         .expect("seed v5");
+        conn.execute_batch(
+            "INSERT INTO outreaches VALUES ('0190e000-0000-7000-8000-0000000000aa', 1,
+                 '{\"id\":\"0190e000-0000-7000-8000-0000000000aa\",\"revision\":1,\"name\":\"Kangema\",\"centre\":\"Murang''a\",\"county_code\":\"021\",\"place\":\"Kangema market\",\"starts_on\":\"2026-12-01\",\"ends_on\":\"2026-12-02\",\"services\":[],\"status\":\"confirmed\"}',
+                 '2026-01-01T00:00:00Z');",
+        )
+        .expect("seed v5 outreach");
+    }
+    if version >= 6 {
+        conn.execute_batch(
+            "INSERT INTO feedback (id, given_on, record, recorded_by, recorded_at)
+                 VALUES ('0190e000-0000-7000-8000-0000000000bb', '2026-01-01', '{}', 'CM001', '2026-01-01T00:00:00Z');",
+        )
+        .expect("seed v6");
     }
 }
 
@@ -108,6 +121,12 @@ fn every_earlier_version_upgrades_to_the_latest_schema_keeping_its_rows() {
         if from < 3 {
             let state = upgraded.sync_state().expect("sync state");
             assert_eq!((state.pull_cursor, state.last_success_at), (0, None), "a store new to sync starts at 0");
+        }
+        if from == 5 {
+            // A plan received before migration 6 is kept, and is not something to upload.
+            let plans = upgraded.outreaches().expect("plans");
+            assert_eq!(plans.len(), 1, "the received plan is kept");
+            assert_eq!(plans[0].name, "Kangema");
         }
         if from < 5 {
             let state = upgraded.sync_state().expect("sync state");

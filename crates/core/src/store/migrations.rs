@@ -140,6 +140,24 @@ pub(crate) const MIGRATIONS: &[&str] = &[
     ALTER TABLE sync_state ADD COLUMN revoked_at TEXT;
     ALTER TABLE enrolment ADD COLUMN import_key TEXT;
     "#,
+    // 6: outreach planning and citizen feedback (issue 8): a plan the centre manager saved here
+    // waits for upload to the server (which publishes it to the laptops assigned); feedback given
+    // at the tent (satisfaction, comment, complaint) waits for sync like an application.
+    r#"
+    ALTER TABLE outreaches ADD COLUMN upload_pending INTEGER NOT NULL DEFAULT 0 CHECK (upload_pending IN (0, 1));
+    CREATE TABLE feedback (
+        id           TEXT PRIMARY KEY,
+        outreach_id  TEXT,
+        service_id   TEXT,
+        given_on     TEXT NOT NULL,
+        record       TEXT NOT NULL,
+        recorded_by  TEXT NOT NULL REFERENCES officers(number),
+        recorded_at  TEXT NOT NULL,
+        synced       INTEGER NOT NULL DEFAULT 0 CHECK (synced IN (0, 1))
+    ) STRICT;
+    CREATE INDEX feedback_by_day ON feedback(given_on);
+    CREATE INDEX feedback_waiting ON feedback(synced) WHERE synced = 0;
+    "#,
 ];
 
 pub(crate) const LATEST: i64 = MIGRATIONS.len() as i64;
