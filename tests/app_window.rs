@@ -178,7 +178,11 @@ async fn an_officer_captures_every_service_and_syncs_in_the_real_window() {
         status: fieldkit_protocol::OutreachStatus::Running,
         ..Default::default()
     };
-    deployment.storage.publish(&["K7QM".into()], fieldkit_protocol::Event::Outreach { plan }).await.expect("plan");
+    deployment
+        .storage
+        .publish(&["K7QM".into()], fieldkit_protocol::Event::Outreach { plan: Box::new(plan) })
+        .await
+        .expect("plan");
     deployment
         .storage
         .decide(

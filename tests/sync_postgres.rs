@@ -40,6 +40,13 @@ async fn postgres_passes_the_review_conformance_suite() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_passes_the_outreach_conformance_suite() {
+    let url = postgres::fresh_database().await;
+    let storage = PostgresStorage::connect(&url).await.expect("connect");
+    huduma_sync::storage::outreach::run_conformance(&storage).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn nodes_starting_together_migrate_once() {
     let url = postgres::fresh_database().await;
     let (a, b, c) =
@@ -127,6 +134,17 @@ async fn every_earlier_schema_upgrades_keeping_its_rows() {
                     )
                     .await
                     .expect("application at schema 1");
+                if from >= 3 {
+                    // From schema 3 on, the server files each application as it is pushed.
+                    let place = ReviewPlacement::of(&record, parse_rfc3339(received_at));
+                    client
+                        .execute(
+                            "UPDATE applications SET captured_on = $2, outreach_id = $3, outreach_name = $4 WHERE id = $1",
+                            &[&record.id, &place.captured_on, &place.outreach_id, &place.outreach_name],
+                        )
+                        .await
+                        .expect("placed at schema 3");
+                }
             }
             let first = old_applications()[0].0.id;
             client

@@ -22,12 +22,20 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{MethodRouter, get, post};
 use axum::{Json, Router};
 use fieldkit_protocol::{
-    ErrorBody, ErrorCode, Health, MAX_BATCH_RECORDS, MAX_BODY_BYTES, PROTOCOL_VERSION, PullRequest, PullResponse,
-    PushRequest, PushResponse, is_supported, paths,
+    ErrorBody, ErrorCode, FeedbackPushRequest, FeedbackPushResponse, Health, MAX_BATCH_RECORDS, MAX_BODY_BYTES,
+    PROTOCOL_VERSION, PlanResult, PlanUploadRequest, PlanUploadResponse, PullRequest, PullResponse, PushRequest,
+    PushResponse, is_supported, paths,
 };
 use std::sync::Arc;
+use storage::outreach::OutreachStorage;
 use storage::review::ReviewStorage;
 use storage::{Storage, StorageError};
+
+/// Everything a backend must be for the laptops' routes and the console: implemented by
+/// [`storage::sqlite::SqliteStorage`] and [`storage::postgres::PostgresStorage`].
+pub trait Backend: Storage + ReviewStorage + OutreachStorage {}
+
+impl<S: Storage + ReviewStorage + OutreachStorage> Backend for S {}
 
 /// Largest `limit` a pull may ask for.
 pub const MAX_PULL_EVENTS: u32 = 1000;
@@ -47,7 +55,7 @@ pub struct ClientCertificate(pub String);
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AuthenticatedDevice(pub String);
 
-impl<S: Storage + ReviewStorage> FromRequestParts<Arc<S>> for AuthenticatedDevice {
+impl<S: Backend> FromRequestParts<Arc<S>> for AuthenticatedDevice {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, storage: &Arc<S>) -> Result<Self, Self::Rejection> {
@@ -102,8 +110,14 @@ impl From<StorageError> for ApiError {
 }
 
 /// Every route, once: [`app`] serves these and [`openapi`] must document exactly these.
-fn routes<S: Storage + ReviewStorage>() -> [(&'static str, MethodRouter<Arc<S>>); 3] {
-    [(paths::HEALTH, get(health)), (paths::PUSH, post(push::<S>)), (paths::PULL, post(pull::<S>))]
+fn routes<S: Backend>() -> [(&'static str, MethodRouter<Arc<S>>); 5] {
+    [
+        (paths::HEALTH, get(health)),
+        (paths::PUSH, post(push::<S>)),
+        (paths::PULL, post(pull::<S>)),
+        (paths::PLANS, post(upload_plans::<S>)),
+        (paths::FEEDBACK, post(push_feedback::<S>)),
+    ]
 }
 
 /// The paths [`app`] serves.
@@ -112,7 +126,7 @@ pub fn routed_paths() -> Vec<&'static str> {
 }
 
 /// The server's routes over `storage`.
-pub fn app<S: Storage + ReviewStorage>(storage: Arc<S>) -> Router {
+pub fn app<S: Backend>(storage: Arc<S>) -> Router {
     let mut router = Router::new();
     for (path, method) in routes::<S>() {
         router = router.route(path, method);
@@ -180,6 +194,18 @@ impl Versioned for PullRequest {
     }
 }
 
+impl Versioned for PlanUploadRequest {
+    fn protocol(&self) -> u32 {
+        self.protocol
+    }
+}
+
+impl Versioned for FeedbackPushRequest {
+    fn protocol(&self) -> u32 {
+        self.protocol
+    }
+}
+
 /// Parses a request and refuses a protocol version this server cannot serve.
 fn parse_versioned<T: Versioned>(headers: &HeaderMap, body: &[u8]) -> Result<T, ApiError> {
     let request: T = parse(headers, body)?;
@@ -206,7 +232,7 @@ fn reply<T: serde::Serialize>(headers: &HeaderMap, value: &T) -> Result<Response
     Ok(response)
 }
 
-async fn push<S: Storage + ReviewStorage>(
+async fn push<S: Backend>(
     State(storage): State<Arc<S>>,
     AuthenticatedDevice(device): AuthenticatedDevice,
     headers: HeaderMap,
@@ -226,7 +252,7 @@ async fn push<S: Storage + ReviewStorage>(
     reply(&headers, &PushResponse { protocol: PROTOCOL_VERSION, results })
 }
 
-async fn pull<S: Storage + ReviewStorage>(
+async fn pull<S: Backend>(
     State(storage): State<Arc<S>>,
     AuthenticatedDevice(device): AuthenticatedDevice,
     headers: HeaderMap,
@@ -243,4 +269,74 @@ async fn pull<S: Storage + ReviewStorage>(
         more,
     };
     reply(&headers, &response)
+}
+
+/// Most plans one upload may carry (a centre plans a handful at a time).
+const MAX_PLANS_PER_UPLOAD: usize = 50;
+
+async fn upload_plans<S: Backend>(
+    State(storage): State<Arc<S>>,
+    AuthenticatedDevice(device): AuthenticatedDevice,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> Result<Response, ApiError> {
+    let request: PlanUploadRequest = parse_versioned(&headers, &body)?;
+    if request.plans.len() > MAX_PLANS_PER_UPLOAD {
+        return Err(ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            ErrorCode::TooLarge,
+            format!("at most {MAX_PLANS_PER_UPLOAD} plans per upload"),
+        ));
+    }
+    let catalogue = current_catalogue(&*storage).await?;
+    let now = time::OffsetDateTime::now_utc();
+    let mut results = Vec::with_capacity(request.plans.len());
+    for plan in request.plans {
+        let (id, revision) = (plan.id, plan.revision);
+        let outcome = match publish::check_plan(&plan, &catalogue, now) {
+            Err(reason) => fieldkit_protocol::PlanOutcome::Refused { reason },
+            Ok(()) => storage.keep_plan(&device, plan, now).await?,
+        };
+        tracing::info!(device = %device, plan = %id, revision, ?outcome, "plan upload");
+        results.push(PlanResult { id, revision, outcome });
+    }
+    reply(&headers, &PlanUploadResponse { protocol: PROTOCOL_VERSION, results })
+}
+
+/// The catalogue in force on the server: the newest published, else the built-in one.
+async fn current_catalogue<S: Backend>(storage: &S) -> Result<fieldkit_core::Catalogue, ApiError> {
+    let loaded = match storage.latest_catalogue().await? {
+        Some((version, text)) => fieldkit_core::Catalogue::parse(&format!("published catalogue {version}"), &text),
+        None => fieldkit_core::Catalogue::built_in(),
+    };
+    loaded.map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, ErrorCode::Internal, e.to_string()))
+}
+
+async fn push_feedback<S: Backend>(
+    State(storage): State<Arc<S>>,
+    AuthenticatedDevice(device): AuthenticatedDevice,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> Result<Response, ApiError> {
+    let request: FeedbackPushRequest = parse_versioned(&headers, &body)?;
+    if request.feedback.len() > MAX_BATCH_RECORDS {
+        return Err(ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            ErrorCode::TooLarge,
+            format!("at most {MAX_BATCH_RECORDS} feedback records per push"),
+        ));
+    }
+    for record in &request.feedback {
+        let bad_rating = record.satisfaction.is_some_and(|r| !(1..=5).contains(&r));
+        let no_consent = record.complaint.as_ref().is_some_and(|c| !c.consent);
+        if bad_rating || no_consent {
+            return Err(ApiError::new(
+                StatusCode::BAD_REQUEST,
+                ErrorCode::MalformedRequest,
+                format!("feedback {}: a rating must be 1 to 5 and a complaint needs the citizen's consent", record.id),
+            ));
+        }
+    }
+    let stored = storage.push_feedback(&device, request.feedback, time::OffsetDateTime::now_utc()).await?;
+    reply(&headers, &FeedbackPushResponse { protocol: PROTOCOL_VERSION, stored })
 }

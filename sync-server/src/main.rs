@@ -213,7 +213,7 @@ async fn with_storage(config: &Config, command: Command) -> Result<(), Failure> 
     }
 }
 
-async fn on_storage<S: Storage + ReviewStorage>(
+async fn on_storage<S: huduma_sync::Backend>(
     config: &Config,
     storage: Arc<S>,
     command: Command,
@@ -345,7 +345,7 @@ async fn on_storage<S: Storage + ReviewStorage>(
             };
             let (plan, laptops) = publish::outreach(&name, &text, &catalogue)?;
             let (id, revision) = (plan.id, plan.revision);
-            storage.publish(&laptops, fieldkit_protocol::Event::Outreach { plan }).await?;
+            storage.publish(&laptops, fieldkit_protocol::Event::Outreach { plan: Box::new(plan) }).await?;
             println!("outreach {id} revision {revision} published to {}", laptops.join(", "));
             Ok(())
         }
@@ -428,7 +428,7 @@ async fn current_catalogue<S: Storage>(storage: &S) -> Result<fieldkit_core::Cat
 
 /// Laptops over mutual TLS; and, when `[console]` has an address, the review console over
 /// HTTPS and the outbound adapter. Runs until SIGINT or SIGTERM.
-async fn serve_all<S: Storage + ReviewStorage>(config: &Config, storage: Arc<S>) -> Result<(), Failure> {
+async fn serve_all<S: huduma_sync::Backend>(config: &Config, storage: Arc<S>) -> Result<(), Failure> {
     let tls = tls::server_config(&config.pki_dir)?;
     let listener = tokio::net::TcpListener::bind(config.listen).await?;
     let address = listener.local_addr()?;

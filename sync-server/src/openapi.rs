@@ -4,7 +4,8 @@
 //! a test fails when the two differ.
 
 use fieldkit_protocol::{
-    ErrorBody, Health, PROTOCOL_VERSION, PullRequest, PullResponse, PushRequest, PushResponse, paths,
+    ErrorBody, FeedbackPushRequest, FeedbackPushResponse, Health, PROTOCOL_VERSION, PlanUploadRequest,
+    PlanUploadResponse, PullRequest, PullResponse, PushRequest, PushResponse, paths,
 };
 use schemars::generate::{SchemaGenerator, SchemaSettings};
 use serde_json::{Value, json};
@@ -65,6 +66,30 @@ fn operations() -> Vec<Operation> {
                           returned cursor next time; `more` says another page waits.",
             request: Some(|g| g.subschema_for::<PullRequest>()),
             response: |g| g.subschema_for::<PullResponse>(),
+            errors: REQUEST_ERRORS,
+        },
+        Operation {
+            path: paths::PLANS,
+            method: "post",
+            id: "upload_plans",
+            summary: "Send outreach plans the centre manager made on this laptop",
+            description: "Each plan is checked with the laptops' own rules, kept unless this revision or a newer one \
+                          is, and published to every laptop it names in the same transaction; a plan naming an \
+                          unknown or revoked laptop is refused whole. One result per plan, in request order.",
+            request: Some(|g| g.subschema_for::<PlanUploadRequest>()),
+            response: |g| g.subschema_for::<PlanUploadResponse>(),
+            errors: REQUEST_ERRORS,
+        },
+        Operation {
+            path: paths::FEEDBACK,
+            method: "post",
+            id: "push_feedback",
+            summary: "Send citizens' feedback recorded at the tent",
+            description: "Stored once per id in one durable transaction (a retry is acknowledged again); the ids \
+                          held are returned. A rating outside 1 to 5 or a complaint without consent refuses the \
+                          whole request.",
+            request: Some(|g| g.subschema_for::<FeedbackPushRequest>()),
+            response: |g| g.subschema_for::<FeedbackPushResponse>(),
             errors: REQUEST_ERRORS,
         },
     ]

@@ -142,6 +142,23 @@ pub fn outreach(file: &str, text: &str, catalogue: &Catalogue) -> Result<(Outrea
     Ok((plan, parsed.laptops))
 }
 
+/// Checks a plan a laptop uploaded with the laptops' own planning rules
+/// (`fieldkit_core::planning::check_plan`), as of Kenya's date at `now`; the refusal names every
+/// problem, in English (it lands in the uploading laptop's sync log).
+pub fn check_plan(plan: &OutreachPlan, catalogue: &Catalogue, now: time::OffsetDateTime) -> Result<(), String> {
+    if plan.laptops.is_empty() {
+        return Err("the plan names no laptops to publish it to".into());
+    }
+    let today = fieldkit_core::clock::kenyan_date(now);
+    let problems = fieldkit_core::planning::check_plan(plan, catalogue, today);
+    if problems.is_empty() {
+        return Ok(());
+    }
+    let words: Vec<String> =
+        problems.iter().map(|p| fieldkit_core::messages::problem(p, fieldkit_core::Lang::En)).collect();
+    Err(words.join("; "))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

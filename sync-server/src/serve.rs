@@ -3,8 +3,6 @@
 //! fingerprint attached to every request. Plain HTTP never reaches the routes: it fails the
 //! handshake.
 
-use crate::storage::Storage;
-use crate::storage::review::ReviewStorage;
 use crate::{ClientCertificate, app};
 use axum::Extension;
 use hyper_util::rt::{TokioIo, TokioTimer};
@@ -23,7 +21,7 @@ const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(20);
 
 /// Serves `storage` on `listener` until `shutdown` completes. Connections already accepted are
 /// left to finish their requests.
-pub async fn serve<S: Storage + ReviewStorage>(
+pub async fn serve<S: crate::Backend>(
     listener: TcpListener,
     tls: Arc<ServerConfig>,
     storage: Arc<S>,

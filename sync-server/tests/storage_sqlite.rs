@@ -47,20 +47,31 @@ async fn every_earlier_schema_upgrades_with_its_data() {
     for from in 0..LATEST_SCHEMA {
         let dir = tempfile::tempdir().expect("tempdir");
         let path = dir.path().join("sync.db");
-        drop(SqliteStorage::open_at_version(&path, from.max(1)).expect("old schema"));
+        let old = SqliteStorage::open_at_version(&path, from.max(1)).expect("old schema");
+        // 2026-11-20 22:30 UTC is already 21 November in Kenya.
+        let body =
+            r#"{"application":{"created_at":1795213800,"outreach":{"id":"o-1","name":"Kangema market"}},"citizen":{}}"#;
+        if from >= 2 {
+            // From schema 2 on, the push itself files the application.
+            let value: serde_json::Value = serde_json::from_str(body).expect("json");
+            let id = uuid::Uuid::parse_str("0190f000-0000-7000-8000-000000000001").expect("uuid");
+            let record =
+                fieldkit_protocol::ApplicationRecord::new(id, 1, 1, "sha.member-registration", "K7QM-000001-X", value);
+            old.push("K7QM", vec![record]).await.expect("push at the old schema");
+        }
+        drop(old);
         let conn = rusqlite::Connection::open(&path).expect("raw");
         if from == 0 {
             conn.pragma_update(None, "user_version", 0).expect("unversioned");
         }
-        // 2026-11-20 22:30 UTC is already 21 November in Kenya.
-        let body =
-            r#"{"application":{"created_at":1795213800,"outreach":{"id":"o-1","name":"Kangema market"}},"citizen":{}}"#;
-        conn.execute(
-            "INSERT INTO applications (id, revision, device_id, content_hash, catalogue_version, service_id, reference, body)
-             VALUES ('0190f000-0000-7000-8000-000000000001', 1, 'K7QM', 'h', 1, 'sha.member-registration', 'K7QM-000001-X', ?1)",
-            [body],
-        )
-        .expect("old row");
+        if from < 2 {
+            conn.execute(
+                "INSERT INTO applications (id, revision, device_id, content_hash, catalogue_version, service_id, reference, body)
+                 VALUES ('0190f000-0000-7000-8000-000000000001', 1, 'K7QM', 'h', 1, 'sha.member-registration', 'K7QM-000001-X', ?1)",
+                [body],
+            )
+            .expect("old row");
+        }
         drop(conn);
 
         let upgraded = SqliteStorage::open(&path).expect("upgrade");
@@ -83,4 +94,11 @@ async fn every_earlier_schema_upgrades_with_its_data() {
         let refused = SqliteStorage::open(&path).err().expect("a newer schema is refused").to_string();
         assert!(refused.contains("newer than this build"), "{refused}");
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_passes_the_outreach_conformance_suite() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let storage = SqliteStorage::open(&dir.path().join("sync.db")).expect("open");
+    huduma_sync::storage::outreach::run_conformance(&storage).await;
 }

@@ -41,10 +41,7 @@ pub struct RunningServer {
 }
 
 impl RunningServer {
-    pub async fn start<S: Storage + huduma_sync::storage::review::ReviewStorage>(
-        pki_dir: &Path,
-        storage: Arc<S>,
-    ) -> RunningServer {
+    pub async fn start<S: huduma_sync::Backend>(pki_dir: &Path, storage: Arc<S>) -> RunningServer {
         let tls = huduma_sync::tls::server_config(pki_dir).expect("tls config");
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let addr = listener.local_addr().expect("addr");
@@ -194,10 +191,7 @@ pub struct RunningConsole {
 }
 
 impl RunningConsole {
-    pub async fn start<S: Storage + huduma_sync::storage::review::ReviewStorage>(
-        pki_dir: &Path,
-        storage: Arc<S>,
-    ) -> RunningConsole {
+    pub async fn start<S: huduma_sync::Backend>(pki_dir: &Path, storage: Arc<S>) -> RunningConsole {
         use huduma_sync::console::{Console, ConsoleSettings};
         let tls = huduma_sync::tls::console_config(pki_dir).expect("console tls config");
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");

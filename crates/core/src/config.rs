@@ -51,6 +51,8 @@ pub struct Config {
     /// Let the app's webview composite with the GPU. Off by default: for a page of forms,
     /// software rendering costs a fraction of the idle CPU (docs/BENCHMARKS.md), which is battery.
     pub gpu_compositing: bool,
+    /// The standing imprest a new outreach plan starts with, in whole Kenya shillings.
+    pub imprest_ksh: u64,
 }
 
 impl Default for Config {
@@ -66,6 +68,7 @@ impl Default for Config {
             slip_paper: crate::documents::Paper::A5,
             printer: None,
             gpu_compositing: false,
+            imprest_ksh: crate::planning::DEFAULT_IMPREST_KSH,
         }
     }
 }
@@ -82,6 +85,14 @@ struct ConfigFile {
     printing: PrintingSection,
     #[serde(default)]
     display: DisplaySection,
+    #[serde(default)]
+    planning: PlanningSection,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PlanningSection {
+    imprest_ksh: Option<u64>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -114,6 +125,11 @@ struct SecuritySection {
     min_pin_length: Option<usize>,
     kdf: Option<KdfParams>,
 }
+
+/// The standing imprest accepted in the configuration, KSh: from a token amount to far beyond any
+/// outreach, well inside what a plan may carry (`planning::MAX_KSH`).
+const IMPREST_KSH_MIN: u64 = 1_000;
+const IMPREST_KSH_MAX: u64 = 10_000_000;
 
 fn paper(text: &str, source_name: &str) -> Result<crate::documents::Paper> {
     crate::documents::Paper::parse(text).map_err(|_| CoreError::Config {
@@ -156,6 +172,9 @@ impl Config {
         }
         if let Some(v) = file.display.gpu_compositing {
             self.gpu_compositing = v;
+        }
+        if let Some(v) = file.planning.imprest_ksh {
+            self.imprest_ksh = v;
         }
         let s = file.security;
         if let Some(v) = s.idle_lock_secs {
@@ -225,6 +244,9 @@ impl Config {
         if let Some(v) = env("FIELDKIT_KDF_ITERATIONS") {
             self.kdf.iterations = parse("FIELDKIT_KDF_ITERATIONS", &v)?;
         }
+        if let Some(v) = env("FIELDKIT_IMPREST_KSH") {
+            self.imprest_ksh = parse("FIELDKIT_IMPREST_KSH", &v)?;
+        }
         Ok(())
     }
 
@@ -256,6 +278,11 @@ impl Config {
             if printer.is_empty() || printer.starts_with('-') || !printer.chars().all(fine) || printer.len() > 127 {
                 return bad(format!("printing.printer `{printer}` is not a printer name (letters, digits, - _ .)"));
             }
+        }
+        if !(IMPREST_KSH_MIN..=IMPREST_KSH_MAX).contains(&self.imprest_ksh) {
+            return bad(format!(
+                "planning.imprest_ksh must be between {IMPREST_KSH_MIN} and {IMPREST_KSH_MAX} (whole shillings)"
+            ));
         }
         let kdf = self.kdf;
         if kdf.memory_kib < KdfParams::INSECURE_FOR_TESTS.memory_kib
@@ -322,6 +349,24 @@ mod tests {
         let env = |name: &str| (name == "FIELDKIT_LOW_BATTERY_PERCENT").then(|| "95".to_string());
         let err = Config::load(None, env).expect_err("out of range");
         assert!(err.to_string().contains("low_battery_percent"), "{err}");
+    }
+
+    #[test]
+    fn the_standing_imprest_is_read_and_checked() {
+        assert_eq!(Config::default().imprest_ksh, 50_000);
+        let mut config = Config::default();
+        config.apply_file("[planning]\nimprest_ksh = 75000\n", "f.toml").expect("file");
+        assert_eq!(config.imprest_ksh, 75_000);
+        config.validate().expect("valid");
+        let env = |value: &'static str| move |name: &str| (name == "FIELDKIT_IMPREST_KSH").then(|| value.to_string());
+        assert_eq!(Config::load(None, env("60000")).expect("env").imprest_ksh, 60_000);
+        for bad in ["0", "999", "10000001", "-5", "lots"] {
+            let err = Config::load(None, env(bad)).expect_err(bad);
+            assert_eq!(err.code(), "config", "{bad}");
+        }
+        assert!(Config::load(None, env("0")).expect_err("zero").to_string().contains("planning.imprest_ksh"));
+        let err = config.apply_file("[planning]\nimprest = 1\n", "f.toml").expect_err("unknown key");
+        assert!(err.to_string().contains("imprest"), "{err}");
     }
 
     #[test]

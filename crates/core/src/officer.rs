@@ -53,6 +53,13 @@ impl Role {
             PrintSlips => matches!(self, FrontDeskOfficer | CentreManager | Trainer),
             // The day's figures are the centre manager's to report.
             ViewDayReport => matches!(self, CentreManager),
+            // Outreaches are planned (places, people, equipment, money) by the centre manager.
+            PlanOutreaches => matches!(self, CentreManager),
+            // Feedback is taken by whoever served the citizen; it is anonymous, but the ICT
+            // officer has no business at the tent's counter.
+            RecordFeedback => matches!(self, FrontDeskOfficer | CentreManager | Trainer),
+            // The feedback figures are the centre manager's to report, like the day's others.
+            ViewFeedback => matches!(self, CentreManager),
         }
     }
 
@@ -79,6 +86,9 @@ pub enum Action {
     ExportOutbox,
     PrintSlips,
     ViewDayReport,
+    PlanOutreaches,
+    RecordFeedback,
+    ViewFeedback,
 }
 
 impl Action {
@@ -94,6 +104,9 @@ impl Action {
             Action::ExportOutbox => "export the outbox to a USB bundle",
             Action::PrintSlips => "print acknowledgement slips",
             Action::ViewDayReport => "see the outreach day report",
+            Action::PlanOutreaches => "plan outreaches",
+            Action::RecordFeedback => "record citizens' feedback",
+            Action::ViewFeedback => "see the feedback figures",
         }
     }
 }

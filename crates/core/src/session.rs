@@ -669,6 +669,74 @@ impl Session {
         self.transition(id, Transition::Submit, change, Action::CaptureApplications)
     }
 
+    // --- planning ----------------------------------------------------------------------------------
+
+    /// What saving `plan` would meet, without saving it: every problem with it, the people,
+    /// laptops and equipment it double-books with other outreaches this laptop knows, and its
+    /// budget. The planning screen shows this as the manager types.
+    pub fn check_outreach_plan(&mut self, plan: &fieldkit_protocol::OutreachPlan) -> Result<PlanCheck> {
+        let catalogue = Arc::clone(&self.catalogue);
+        let (store, now) = self.store_for(Action::PlanOutreaches)?;
+        let today = crate::clock::kenyan_date(now);
+        let others = store.outreaches()?;
+        Ok(PlanCheck {
+            problems: crate::planning::check_plan(plan, &catalogue, today),
+            clashes: crate::planning::clashes(plan, &others),
+            budget: plan.budget.as_ref().map(crate::planning::summarise),
+        })
+    }
+
+    /// Saves a plan the centre manager made or changed (a new plan gets an id; each save is a new
+    /// revision), to be uploaded at the next sync and published by the server to the laptops it
+    /// names. A plan with problems is refused (`form_invalid`, every problem listed); one that
+    /// double-books someone or something is not saved unless `allow_clashes`, and the clashes
+    /// come back so they can be shown.
+    pub fn save_outreach_plan(
+        &mut self,
+        mut plan: fieldkit_protocol::OutreachPlan,
+        allow_clashes: bool,
+    ) -> Result<PlanSaved> {
+        let check = self.check_outreach_plan(&plan)?;
+        if !check.problems.is_empty() {
+            return Err(CoreError::FormInvalid { service_id: "outreach_plan".into(), problems: check.problems });
+        }
+        if !check.clashes.is_empty() && !allow_clashes {
+            return Ok(PlanSaved { saved: false, plan, clashes: check.clashes });
+        }
+        let by = self.officer.number.clone();
+        let (store, now) = self.store_for(Action::PlanOutreaches)?;
+        if plan.id.is_nil() {
+            plan.id = uuid::Uuid::now_v7();
+        }
+        let kept = store.outreaches()?.into_iter().find(|p| p.id == plan.id).map_or(0, |p| p.revision);
+        plan.revision = kept.max(plan.revision.saturating_sub(1)) + 1;
+        store.save_plan(&plan, &by, now)?;
+        Ok(PlanSaved { saved: true, plan, clashes: check.clashes })
+    }
+
+    /// Plans made here that the server has not answered for yet (sync uploads them).
+    pub fn plans_waiting_upload(&mut self) -> Result<Vec<fieldkit_protocol::OutreachPlan>> {
+        let (store, _) = self.store_for(Action::RecordSyncOutcome)?;
+        store.plans_waiting_upload()
+    }
+
+    /// Applies the server's answers to an upload: a published or already-known revision stops
+    /// waiting; a refused one stops too (sending it again would be refused again) and its reason
+    /// is returned for the sync panel.
+    pub fn apply_plan_results(&mut self, results: &[fieldkit_protocol::PlanResult]) -> Result<PlanUploadTally> {
+        use fieldkit_protocol::PlanOutcome;
+        let (store, _) = self.store_for(Action::RecordSyncOutcome)?;
+        let mut tally = PlanUploadTally::default();
+        for result in results {
+            store.plan_uploaded(result.id, result.revision)?;
+            match &result.outcome {
+                PlanOutcome::Published { .. } | PlanOutcome::AlreadyKnown { .. } => tally.published += 1,
+                PlanOutcome::Refused { reason } => tally.refused.push((result.id, reason.clone())),
+            }
+        }
+        Ok(tally)
+    }
+
     // --- sync ------------------------------------------------------------------------------------
 
     /// Seals the whole outbox into an export bundle for a USB stick (centre manager only), for a
@@ -947,6 +1015,52 @@ impl Session {
         store.count_by_state()
     }
 
+    // --- feedback ----------------------------------------------------------------------------------
+
+    /// Records a citizen's feedback (a rating, a comment, a complaint) once it passes
+    /// `feedback::check_feedback` against the catalogue in force, on today's Kenyan date, with the
+    /// outreach this laptop is at today attached (`sync::outreach_at`). Never linked to a citizen
+    /// or an application. A refusal names every problem and records nothing.
+    pub fn record_feedback(&mut self, new: &crate::feedback::NewFeedback) -> Result<fieldkit_protocol::FeedbackRecord> {
+        let catalogue = Arc::clone(&self.catalogue);
+        let by = self.officer.number.clone();
+        let (store, now) = self.store_for(Action::RecordFeedback)?;
+        let plans = store.outreaches()?;
+        let outreach = crate::sync::outreach_at(&plans, now).map(|plan| plan.id);
+        let record = crate::feedback::check_feedback(new, &catalogue, crate::clock::kenyan_date(now), outreach)?;
+        store.insert_feedback(&record, &by, now)?;
+        Ok(record)
+    }
+
+    /// Up to `limit` feedback records waiting for the server, oldest first.
+    pub fn feedback_waiting(&mut self, limit: usize) -> Result<Vec<fieldkit_protocol::FeedbackRecord>> {
+        let (store, _) = self.store_for(Action::RecordSyncOutcome)?;
+        store.feedback_waiting(limit)
+    }
+
+    /// Marks feedback the server acknowledged as synced; ids already synced or unknown change
+    /// nothing. Returns how many were marked now.
+    pub fn mark_feedback_synced(&mut self, ids: &[Uuid]) -> Result<u64> {
+        let by = self.officer.number.clone();
+        let (store, now) = self.store_for(Action::RecordSyncOutcome)?;
+        store.mark_feedback_synced(ids, &by, now)
+    }
+
+    /// The feedback given on the Kenyan day `date` (today when `None`), counted.
+    pub fn feedback_summary_for_day(&mut self, date: Option<time::Date>) -> Result<crate::feedback::FeedbackSummary> {
+        let (store, now) = self.store_for(Action::ViewFeedback)?;
+        let date = date.unwrap_or_else(|| crate::clock::kenyan_date(now));
+        store.feedback_summary_on(&crate::documents::format_date(date))
+    }
+
+    /// The feedback given at the outreach `outreach_id` on this laptop, counted.
+    pub fn feedback_summary_for_outreach(&mut self, outreach_id: Uuid) -> Result<crate::feedback::FeedbackSummary> {
+        let (store, _) = self.store_for(Action::ViewFeedback)?;
+        store.feedback_summary_for_outreach(outreach_id)
+    }
+
+    // --- end of feedback ---------------------------------------------------------------------------
+
     // --- audit -----------------------------------------------------------------------------------
 
     pub fn verify_audit(&mut self) -> Result<AuditReport> {
@@ -959,4 +1073,28 @@ impl Session {
     pub fn store(&self) -> Option<&Store> {
         self.store.as_ref()
     }
+}
+
+/// What [`Session::check_outreach_plan`] found.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct PlanCheck {
+    pub problems: Vec<crate::error::Problem>,
+    pub clashes: Vec<crate::planning::Clash>,
+    pub budget: Option<crate::planning::BudgetSummary>,
+}
+
+/// What [`Session::save_outreach_plan`] did: `saved` is false when clashes stopped it.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct PlanSaved {
+    pub saved: bool,
+    pub plan: fieldkit_protocol::OutreachPlan,
+    pub clashes: Vec<crate::planning::Clash>,
+}
+
+/// What the server said about the plans one sync uploaded.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct PlanUploadTally {
+    pub published: u32,
+    /// Refused plans and why.
+    pub refused: Vec<(uuid::Uuid, String)>,
 }

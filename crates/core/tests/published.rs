@@ -106,8 +106,10 @@ fn an_inactive_officer_on_the_roster_can_no_longer_sign_in() {
 fn outreach_plans_keep_their_newest_revision() {
     let f = fixture();
     let mut session = f.create();
-    let events =
-        [Event::Outreach { plan: plan(2, "Kangema market day") }, Event::Outreach { plan: plan(1, "Kangema (draft)") }];
+    let events = [
+        Event::Outreach { plan: Box::new(plan(2, "Kangema market day")) },
+        Event::Outreach { plan: Box::new(plan(1, "Kangema (draft)")) },
+    ];
     let tally = session.apply_events(&events).expect("apply");
     assert_eq!(tally.outreaches_updated, 1, "revision 1 after revision 2 is stale");
     let mut clerk = f.clerk();
@@ -125,7 +127,9 @@ fn home_offers_the_services_of_the_outreach_running_today() {
     kangema.services = vec!["sha.member-registration".into(), "no.such-service".into(), "kra.pin-registration".into()];
     let mut draft = plan(1, "Not yet agreed");
     (draft.id, draft.status, draft.starts_on) = (Uuid::from_u128(7), OutreachStatus::Draft, "2026-11-01".into());
-    session.apply_events(&[Event::Outreach { plan: kangema }, Event::Outreach { plan: draft }]).expect("apply");
+    session
+        .apply_events(&[Event::Outreach { plan: Box::new(kangema) }, Event::Outreach { plan: Box::new(draft) }])
+        .expect("apply");
     let mut clerk = f.clerk();
 
     let (before, services) = clerk.services_today().expect("before the outreach");

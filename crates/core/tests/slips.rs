@@ -206,7 +206,7 @@ fn kangema() -> OutreachPlan {
 /// clerk's session, the application's reference and the citizen's name.
 fn one_application(f: &common::Fixture) -> (Session, String) {
     let mut manager = f.create();
-    manager.apply_events(&[Event::Outreach { plan: kangema() }]).expect("outreach plan");
+    manager.apply_events(&[Event::Outreach { plan: Box::new(kangema()) }]).expect("outreach plan");
     let mut clerk = f.clerk();
     let mut young = citizen("Ng'ang'a", "30111222");
     young.date_of_birth = "2004-03-09".into();
@@ -455,7 +455,7 @@ fn person(surname: &str, id_number: &str, born: &str, sex: &str) -> NewCitizen {
 fn busy_day() -> (common::Fixture, Session) {
     let f = fixture_at(time::macros::datetime!(2026-11-21 20:30 UTC));
     let mut manager = f.create();
-    manager.apply_events(&[Event::Outreach { plan: kangema() }]).expect("outreach plan");
+    manager.apply_events(&[Event::Outreach { plan: Box::new(kangema()) }]).expect("outreach plan");
     let at = |session: &mut Session, when: time::OffsetDateTime| {
         let ahead = when - fieldkit_core::clock::Clock::now(&f.clock);
         f.clock.advance(ahead.try_into().expect("the clock only moves forward"));

@@ -34,6 +34,10 @@ pub mod paths {
     pub const HEALTH: &str = "/health";
     pub const PUSH: &str = "/v1/push";
     pub const PULL: &str = "/v1/pull";
+    /// Outreach plans a centre manager made on a laptop, for the server to keep and publish.
+    pub const PLANS: &str = "/v1/plans";
+    /// Citizens' feedback recorded at the tent.
+    pub const FEEDBACK: &str = "/v1/feedback";
 }
 
 /// What enrolment hands a laptop: its id, where to sync, the deployment CA to pin, and its own
@@ -212,7 +216,7 @@ pub enum Event {
     Roster { officers: Vec<RosterOfficer> },
     /// An outreach this laptop is assigned to, new or changed (a higher `revision` replaces a
     /// lower one).
-    Outreach { plan: OutreachPlan },
+    Outreach { plan: Box<OutreachPlan> },
 }
 
 /// One officer on a laptop's roster.
@@ -411,6 +415,59 @@ pub struct Expense {
     /// The receipt's number, when there is one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub receipt: Option<String>,
+}
+
+/// Outreach plans made on a laptop (by its centre manager), for the server to keep and to
+/// publish to the laptops each plan names.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct PlanUploadRequest {
+    pub protocol: u32,
+    pub plans: Vec<OutreachPlan>,
+}
+
+/// One answer per plan, in request order.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct PlanUploadResponse {
+    pub protocol: u32,
+    pub results: Vec<PlanResult>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct PlanResult {
+    pub id: Uuid,
+    pub revision: u32,
+    pub outcome: PlanOutcome,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "outcome", rename_all = "snake_case")]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub enum PlanOutcome {
+    /// Kept and published to these laptops.
+    Published { laptops: Vec<String> },
+    /// The server already holds this revision or a newer one; nothing changed.
+    AlreadyKnown { revision: u32 },
+    /// Not kept (a laptop it names is unknown or revoked, or the plan does not check).
+    Refused { reason: String },
+}
+
+/// Feedback records from one laptop.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct FeedbackPushRequest {
+    pub protocol: u32,
+    pub feedback: Vec<FeedbackRecord>,
+}
+
+/// The ids the server now holds (stored now or before); sent after the commit.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct FeedbackPushResponse {
+    pub protocol: u32,
+    pub stored: Vec<Uuid>,
 }
 
 /// A citizen's feedback after service at the tent (Huduma Halisi), as the laptop sends it.

@@ -4,7 +4,8 @@
 use super::auth::{Signed, check_new_password, hash_password};
 use super::views::{self, FormData, csrf, notice, page, problem};
 use super::{Console, ConsoleError};
-use crate::storage::review::{ConsoleRole, ConsoleUser, NewAudit, ReviewStorage, verify_audit_chain};
+use crate::Backend;
+use crate::storage::review::{ConsoleRole, ConsoleUser, NewAudit, ReviewFilter, ReviewStorage, verify_audit_chain};
 use crate::storage::{Storage, StorageError};
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Response};
@@ -378,4 +379,70 @@ pub async fn audit<S: Storage + ReviewStorage>(
         }
     };
     Ok(page("Audit log", Some(&signed), content).into_response())
+}
+
+pub async fn outreaches<S: Backend>(
+    State(console): State<Arc<Console<S>>>,
+    signed: Signed,
+) -> Result<Response, ConsoleError> {
+    signed.require_admin()?;
+    let plans = console.storage.plans().await?;
+    let totals = console.storage.feedback_totals().await?;
+    let catalogue = console.catalogue().await?;
+    // Counts only (no citizen's data): every service, grouped by outreach.
+    let every_service =
+        ReviewFilter { services: catalogue.services.iter().map(|s| s.id.clone()).collect(), ..ReviewFilter::default() };
+    let batches = console.storage.batches(&every_service).await?;
+    let applications =
+        |id: &str| batches.iter().filter(|b| b.outreach_id.as_deref() == Some(id)).map(|b| b.total).sum::<u64>();
+    let percent = |value: Option<f64>| value.map(|v| format!("{v:.0} %")).unwrap_or_else(|| "—".into());
+    let mean = |value: Option<f64>| value.map(|v| format!("{v:.1}")).unwrap_or_else(|| "—".into());
+    let content = html! {
+        p { "Outreaches planned by centre managers, with what was captured and what citizens said (Huduma Halisi). Satisfaction is the share of ratings of 4 or 5." }
+        @if plans.is_empty() && totals.is_empty() {
+            p { "No outreach has been planned yet." }
+        } @else {
+            table {
+                caption { (plans.len()) " outreaches" }
+                thead { tr {
+                    th scope="col" { "Outreach" } th scope="col" { "Dates" } th scope="col" { "Status" } th scope="col" { "Laptops" }
+                    th.number scope="col" { "Applications" } th.number scope="col" { "Feedback" } th.number scope="col" { "Satisfied" }
+                    th.number scope="col" { "Mean rating" } th.number scope="col" { "Complaints" }
+                } }
+                tbody {
+                    @for plan in &plans {
+                        @let id = plan.id.to_string();
+                        @let feedback = totals.iter().find(|t| t.outreach_id == Some(plan.id)).cloned().unwrap_or_default();
+                        tr {
+                            td { (plan.name) br; span.muted { (plan.place) ", " (fieldkit_core::counties::by_code(&plan.county_code).map(|c| c.name.clone()).unwrap_or_default()) } }
+                            td { (plan.starts_on) " to " (plan.ends_on) }
+                            td { (format!("{:?}", plan.status).to_lowercase()) }
+                            td { (plan.laptops.join(", ")) }
+                            td.number { (applications(&id)) }
+                            td.number { (feedback.count) }
+                            td.number { (percent(feedback.satisfaction_rate())) }
+                            td.number { (mean(feedback.mean_rating())) }
+                            td.number {
+                                (feedback.complaints())
+                                @if feedback.complaints() > 0 {
+                                    span.muted { " (corruption " (feedback.corruption) ", discrimination " (feedback.discrimination)
+                                        ", poor service " (feedback.poor_service) ", other " (feedback.other) ")" }
+                                }
+                            }
+                        }
+                    }
+                    @if let Some(outside) = totals.iter().find(|t| t.outreach_id.is_none()) {
+                        tr {
+                            td { "Outside any outreach" } td {} td {} td {} td.number {}
+                            td.number { (outside.count) }
+                            td.number { (percent(outside.satisfaction_rate())) }
+                            td.number { (mean(outside.mean_rating())) }
+                            td.number { (outside.complaints()) }
+                        }
+                    }
+                }
+            }
+        }
+    };
+    Ok(page("Outreaches", Some(&signed), content).into_response())
 }

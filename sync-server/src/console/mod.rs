@@ -220,7 +220,7 @@ impl IntoResponse for ConsoleError {
 }
 
 /// The console's routes over `console`, with the security headers on every response.
-pub fn router<S: Storage + ReviewStorage>(console: Arc<Console<S>>) -> Router {
+pub fn router<S: crate::Backend>(console: Arc<Console<S>>) -> Router {
     Router::new()
         .route("/", get(review::home::<S>))
         .route("/login", get(auth::login_page::<S>).post(auth::login::<S>))
@@ -241,6 +241,7 @@ pub fn router<S: Storage + ReviewStorage>(console: Arc<Console<S>>) -> Router {
         .route("/admin/devices/{id}/revoke", post(admin::revoke_device::<S>))
         .route("/admin/catalogue", get(admin::catalogue::<S>).post(admin::publish_catalogue::<S>))
         .route("/admin/audit", get(admin::audit::<S>))
+        .route("/admin/outreaches", get(admin::outreaches::<S>))
         .fallback(|| async { ConsoleError::NotFound })
         .layer(axum::middleware::map_response(views::security_headers))
         .layer(axum::extract::DefaultBodyLimit::max(4 << 20))

@@ -3,15 +3,13 @@
 
 use super::auth::PeerAddress;
 use super::{Console, router};
-use crate::storage::Storage;
-use crate::storage::review::ReviewStorage;
 use axum::Extension;
 use rustls::ServerConfig;
 use std::future::Future;
 use std::sync::Arc;
 use tokio::net::TcpListener;
 
-pub async fn serve<S: Storage + ReviewStorage>(
+pub async fn serve<S: crate::Backend>(
     listener: TcpListener,
     tls: Arc<ServerConfig>,
     console: Arc<Console<S>>,

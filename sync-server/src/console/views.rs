@@ -112,6 +112,7 @@ pub fn page(title: &str, signed: Option<&Signed>, content: Markup) -> Html<Strin
                                         li { a href="/admin/accounts" { "Accounts" } }
                                         li { a href="/admin/devices" { "Devices" } }
                                         li { a href="/admin/catalogue" { "Catalogue" } }
+                                        li { a href="/admin/outreaches" { "Outreaches" } }
                                         li { a href="/admin/audit" { "Audit log" } }
                                     }
                                 }

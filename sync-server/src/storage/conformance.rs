@@ -189,7 +189,7 @@ async fn publications<S: Storage>(storage: &S) {
     assert!(nothing.is_empty(), "a refused publication leaves no event behind: {nothing:?}");
 
     let plan = Event::Outreach {
-        plan: OutreachPlan {
+        plan: Box::new(OutreachPlan {
             id: Uuid::from_u128(7),
             revision: 1,
             name: "Kangema market day".into(),
@@ -201,7 +201,7 @@ async fn publications<S: Storage>(storage: &S) {
             services: vec!["kra.pin-registration".into()],
             status: OutreachStatus::Confirmed,
             ..Default::default()
-        },
+        }),
     };
     storage.publish(&["P2ZX".into()], roster.clone()).await.expect("roster");
     storage.publish(&["P2ZX".into(), "M4RN".into()], plan.clone()).await.expect("plan");

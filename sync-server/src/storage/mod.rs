@@ -6,11 +6,14 @@
 //! and a stored (id, revision) is never overwritten.
 
 pub mod conformance;
+pub mod outreach;
 pub mod postgres;
+mod postgres_outreach;
 mod postgres_review;
 pub mod review;
 pub mod review_conformance;
 pub mod sqlite;
+mod sqlite_outreach;
 mod sqlite_review;
 
 use fieldkit_protocol::{ApplicationRecord, Decision, Event, RecordResult};

@@ -166,6 +166,24 @@ CREATE TABLE delivery_attempts (
 );
 CREATE INDEX delivery_attempts_by_mda ON delivery_attempts (mda, id);
 "#,
+    // 4: outreach plans made on laptops (newest revision each) and citizens' feedback.
+    r#"
+CREATE TABLE plans (
+    id          uuid PRIMARY KEY,
+    revision    integer NOT NULL,
+    plan        text NOT NULL,
+    uploaded_by text NOT NULL,
+    updated_at  timestamptz NOT NULL
+);
+CREATE TABLE feedback (
+    id          uuid PRIMARY KEY,
+    device_id   text NOT NULL,
+    outreach_id uuid,
+    record      text NOT NULL,
+    received_at timestamptz NOT NULL
+);
+CREATE INDEX feedback_by_outreach ON feedback (outreach_id);
+"#,
 ];
 
 /// The schema version this build migrates to.
@@ -253,7 +271,7 @@ impl PostgresStorage {
         tx.commit().await.map_err(db)
     }
 
-    async fn device_where(
+    pub(super) async fn device_where(
         client: &impl GenericClient,
         column: &str,
         value: &str,

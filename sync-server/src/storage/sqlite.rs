@@ -135,6 +135,24 @@ CREATE TABLE delivery_attempts (
 ) STRICT;
 CREATE INDEX delivery_attempts_by_mda ON delivery_attempts(mda, id);
 "#,
+    // 3: outreach plans made on laptops (newest revision each) and citizens' feedback.
+    r#"
+CREATE TABLE plans (
+    id          TEXT PRIMARY KEY,
+    revision    INTEGER NOT NULL,
+    plan        TEXT NOT NULL,
+    uploaded_by TEXT NOT NULL,
+    updated_at  TEXT NOT NULL
+) STRICT;
+CREATE TABLE feedback (
+    id          TEXT PRIMARY KEY,
+    device_id   TEXT NOT NULL,
+    outreach_id TEXT,
+    record      TEXT NOT NULL,
+    received_at TEXT NOT NULL
+) STRICT;
+CREATE INDEX feedback_by_outreach ON feedback(outreach_id);
+"#,
 ];
 
 /// The schema version this build migrates to.
@@ -171,7 +189,7 @@ fn device_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Device> {
     Ok(Device { id: r.get(0)?, fingerprint: r.get(1)?, enrolled_at: r.get(2)?, revoked_at: r.get(3)? })
 }
 
-fn device_by(conn: &Connection, column: &str, value: &str) -> Result<Option<Device>, StorageError> {
+pub(super) fn device_by(conn: &Connection, column: &str, value: &str) -> Result<Option<Device>, StorageError> {
     conn.query_row(&format!("SELECT {DEVICE_COLUMNS} FROM devices WHERE {column} = ?1"), [value], device_row)
         .optional()
         .map_err(db)

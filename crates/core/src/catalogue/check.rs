@@ -82,6 +82,37 @@ pub(super) fn check(catalogue: &Catalogue) -> Checked {
         }
         check_service(catalogue, service).map_err(|(field, message)| at(field.as_deref(), message))?;
     }
+    check_indicators(catalogue)
+}
+
+/// Each feedback indicator is listed at most once, with known tags, each once.
+fn check_indicators(catalogue: &Catalogue) -> Checked {
+    let mut seen = HashSet::new();
+    for indicator in &catalogue.indicators {
+        if !super::INDICATORS.contains(&indicator.id.as_str()) {
+            return Err(whole(format!(
+                "indicator `{}` is not known; the indicators are {}",
+                indicator.id,
+                super::INDICATORS.join(", ")
+            )));
+        }
+        if !seen.insert(indicator.id.as_str()) {
+            return Err(whole(format!("indicator `{}` is listed twice", indicator.id)));
+        }
+        let mut tags = HashSet::new();
+        for tag in &indicator.tags {
+            if !super::INDICATOR_TAGS.contains(&tag.as_str()) {
+                return Err(whole(format!(
+                    "indicator `{}`: tag `{tag}` is not known; the tags are {}",
+                    indicator.id,
+                    super::INDICATOR_TAGS.join(", ")
+                )));
+            }
+            if !tags.insert(tag.as_str()) {
+                return Err(whole(format!("indicator `{}`: tag `{tag}` is given twice", indicator.id)));
+            }
+        }
+    }
     Ok(())
 }
 

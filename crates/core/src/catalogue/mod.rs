@@ -42,6 +42,34 @@ pub struct Catalogue {
     pub published: String,
     pub mdas: Vec<Mda>,
     pub services: Vec<Service>,
+    /// Tags of the feedback indicators (Huduma Halisi), for reporting against efficiency,
+    /// transparency and SDG 16. Optional: catalogues written before it load unchanged, their
+    /// indicators untagged.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub indicators: Vec<Indicator>,
+}
+
+/// The feedback indicators a catalogue may tag: the satisfaction rate and the complaints of each
+/// category.
+pub const INDICATORS: [&str; 5] = [
+    "satisfaction",
+    "complaints.discrimination",
+    "complaints.poor_service",
+    "complaints.corruption",
+    "complaints.other",
+];
+
+/// The tags an indicator may carry.
+pub const INDICATOR_TAGS: [&str; 3] = ["efficiency", "transparency", "sdg16"];
+
+/// One feedback indicator (one of [`INDICATORS`]) and the reporting tags it counts towards (among
+/// [`INDICATOR_TAGS`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Indicator {
+    pub id: String,
+    #[serde(default)]
+    pub tags: Vec<String>,
 }
 
 /// A ministry, department or agency that owns services and reviews their applications.
@@ -433,6 +461,12 @@ impl Catalogue {
 
     pub fn mda(&self, id: &str) -> Option<&Mda> {
         self.mdas.iter().find(|m| m.id == id)
+    }
+
+    /// The tags the catalogue gives `indicator` (e.g. `complaints.corruption`); none when it is
+    /// not listed.
+    pub fn indicator_tags(&self, indicator: &str) -> &[String] {
+        self.indicators.iter().find(|i| i.id == indicator).map_or(&[], |i| i.tags.as_slice())
     }
 
     /// The catalogue as JSON, as the app's UI renders forms from it.

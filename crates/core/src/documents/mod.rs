@@ -9,11 +9,13 @@
 //! Architecture invariant: nothing here writes files or talks to a printer; callers get bytes.
 
 mod pdf;
+pub mod plan;
 mod qr;
 mod report;
 mod slip;
 mod words;
 
+pub use plan::plan_pdf;
 pub use report::{AgeBand, AgencyLine, Breakdown, DayReport, Feedback, ServiceLine};
 pub use slip::{Paper, Slip, SlipLine, SlipOptions, group_thousands};
 
@@ -108,7 +110,9 @@ impl Session {
             prepared_at: eat(now),
             unsynced_total,
         };
-        let report = DayReport::build(date, &applications, &catalogue, context);
+        let feedback = store.feedback_summary_on(&format_date(date))?;
+        let report =
+            DayReport::build(date, &applications, &catalogue, context).with_feedback_summary(feedback, &catalogue);
         let content = serde_json::to_vec(&report).map_err(|e| CoreError::DocumentFailed(e.to_string()))?;
         store.record_document("report.generated", "report", &format_date(date), &content, &by, now)?;
         Ok(report)

@@ -1,15 +1,18 @@
 //! The outreach day report for the centre manager: who was served and for what, by sex and age
-//! band, what is still waiting to be sent, and (once feedback is collected, issue 8) how satisfied
-//! citizens were. Rendered as a PDF with bar charts drawn as vector rectangles, and as CSV.
+//! band, what is still waiting to be sent, and how satisfied citizens were (Huduma Halisi: ratings,
+//! the satisfaction rate, complaints by category, each indicator with the tags the catalogue gives
+//! it). Rendered as a PDF with bar charts drawn as vector rectangles, and as CSV.
 
 use super::pdf::{Colour, Layout, Sheet, Weight, text_width};
 use super::words::{self, Words};
 use super::{format_date, format_time};
 use crate::application::ApplicationState;
-use crate::catalogue::Catalogue;
+use crate::catalogue::{Catalogue, INDICATORS, Indicator};
 use crate::citizen::Sex;
 use crate::error::{CoreError, Result};
+use crate::feedback::{self, FeedbackSummary};
 use crate::lang::Text;
+use fieldkit_protocol::ComplaintCategory;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 use time::{Date, OffsetDateTime};
@@ -138,8 +141,8 @@ pub struct AgencyLine {
     pub applications: Breakdown,
 }
 
-/// Citizens' feedback for the day (issue 8 collects it). Absent from a report until then, and
-/// printed as "not collected".
+/// Citizens' ratings and complaints for the day, in short. Absent from a report of a day without
+/// feedback, and printed as "not collected"; `DayReport::feedback_summary` has the detail.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Feedback {
@@ -200,8 +203,15 @@ pub struct DayReport {
     pub unsynced_day: u64,
     /// Every application on the laptop still in the outbox, whatever its day.
     pub unsynced_total: u64,
-    /// `None` until citizens' feedback is collected (issue 8).
+    /// `None` when no citizen gave feedback on the day.
     pub feedback: Option<Feedback>,
+    /// The day's feedback counted: how many gave any, ratings, complaints by category. `None`
+    /// when no citizen gave feedback on the day.
+    pub feedback_summary: Option<FeedbackSummary>,
+    /// Each feedback indicator (`satisfaction`, `complaints.corruption`, …) with the reporting
+    /// tags the catalogue gives it (`efficiency`, `transparency`, `sdg16`); empty without
+    /// feedback.
+    pub indicators: Vec<Indicator>,
     /// A trainer's demo profile: the PDF carries the TRAINING watermark.
     pub training: bool,
 }
@@ -282,14 +292,36 @@ impl DayReport {
             unsynced_day,
             unsynced_total: context.unsynced_total,
             feedback: None,
+            feedback_summary: None,
+            indicators: Vec::new(),
             training: false,
         }
     }
 
-    /// The report with the day's feedback figures (from issue 8's collection).
+    /// The report with the day's feedback figures in short (ratings and the complaints' total).
     pub fn with_feedback(mut self, feedback: Feedback) -> DayReport {
         self.feedback = Some(feedback);
         self
+    }
+
+    /// The report with the day's feedback counted, each indicator tagged as `catalogue` says. A
+    /// day without feedback leaves the report as it is ("not collected").
+    pub fn with_feedback_summary(mut self, summary: FeedbackSummary, catalogue: &Catalogue) -> DayReport {
+        if summary.count == 0 {
+            return self;
+        }
+        self.feedback = Some(Feedback { ratings: summary.ratings, complaints: summary.complaints.total() });
+        self.feedback_summary = Some(summary);
+        self.indicators = INDICATORS
+            .iter()
+            .map(|id| Indicator { id: id.to_string(), tags: catalogue.indicator_tags(id).to_vec() })
+            .collect();
+        self
+    }
+
+    /// The tags of `indicator` in this report.
+    fn tags_of(&self, indicator: &str) -> &[String] {
+        self.indicators.iter().find(|i| i.id == indicator).map_or(&[], |i| i.tags.as_slice())
     }
 
     /// The report marked as training (a trainer's demo profile).
@@ -300,7 +332,11 @@ impl DayReport {
 
     /// The report as CSV, one figure per row, for a spreadsheet's pivot table:
     /// `date,measure,mda_id,service_id,label_en,label_sw,breakdown,category,value`. Feedback not
-    /// collected reads `not_collected`.
+    /// collected reads `not_collected`. With feedback: `feedback_given`, `satisfaction_rating` by
+    /// `rating` 1–5, `satisfaction_rate` (per cent of ratings that were 4 or 5) and
+    /// `satisfaction_mean` (empty when nobody rated), `complaints` in `all` and by `category`, and
+    /// one `indicator_tag` row per indicator (breakdown) and tag (category) holding the indicator's
+    /// figure.
     pub fn to_csv(&self) -> Result<Vec<u8>> {
         let mut out = csv::Writer::from_writer(Vec::new());
         let date = format_date(self.date);
@@ -359,6 +395,27 @@ impl DayReport {
                     )?;
                 }
                 single("complaints", words::COMPLAINTS, "all", "", feedback.complaints.to_string())?;
+                if let Some(summary) = &self.feedback_summary {
+                    single("feedback_given", FEEDBACK_GIVEN, "all", "", summary.count.to_string())?;
+                    let optional = |value: Option<f64>| value.map(decimal).unwrap_or_default();
+                    single("satisfaction_rate", SATISFACTION_RATE, "all", "", optional(summary.satisfaction_rate()))?;
+                    single("satisfaction_mean", MEAN_RATING, "all", "", optional(summary.mean_rating()))?;
+                    for category in feedback::CATEGORIES {
+                        let count = summary.complaints.get(category).to_string();
+                        single(
+                            "complaints",
+                            category_words(category),
+                            "category",
+                            feedback::category_code(category),
+                            count,
+                        )?;
+                    }
+                    for (indicator, label, value) in indicator_figures(summary) {
+                        for tag in self.tags_of(indicator) {
+                            single("indicator_tag", label, indicator, tag, value.clone())?;
+                        }
+                    }
+                }
             }
             None => {
                 single("satisfaction_rating", words::SATISFACTION, "all", "", "not_collected".into())?;
@@ -419,6 +476,9 @@ impl DayReport {
         figure_row(&mut l, words::SATISFACTION, &satisfaction);
         figure_row(&mut l, words::COMPLAINTS, &complaints);
         l.rule();
+        if let Some(summary) = &self.feedback_summary {
+            self.feedback_section(&mut l, summary);
+        }
 
         if self.applications.total == 0 {
             l.paragraph(x, width, words::NO_APPLICATIONS.en, 10.0, Weight::Regular, Colour::BLACK);
@@ -446,6 +506,33 @@ impl DayReport {
             bar_chart(&mut l, words::RATING_SPREAD, &rating_bars, Colour::BAR);
         }
         l.finish(&format!("{} {}", words::REPORT_TITLE.en, format_date(self.date)), self.prepared_at)
+    }
+
+    /// Feedback in detail: how many gave any, the satisfaction rate and mean, complaints by
+    /// category, each figure with its indicator's tags.
+    fn feedback_section(&self, l: &mut Layout, summary: &FeedbackSummary) {
+        heading(l, FEEDBACK_SECTION);
+        figure_row(l, FEEDBACK_GIVEN, &summary.count.to_string());
+        let rate = match (summary.satisfaction_rate(), summary.mean_rating()) {
+            (Some(rate), Some(mean)) => {
+                format!("{} % · {} {mean:.1} / 5", decimal_1(rate), words::AVERAGE.both())
+            }
+            _ => format!("0 {}", words::RATINGS.both()),
+        };
+        figure_row(l, SATISFACTION_RATE, &self.tagged(rate, feedback::SATISFACTION_INDICATOR));
+        for category in feedback::CATEGORIES {
+            let count = summary.complaints.get(category).to_string();
+            figure_row(l, category_words(category), &self.tagged(count, feedback::complaint_indicator(category)));
+        }
+        let (x, width) = (l.left(), l.content_width());
+        l.paragraph(x, width, &TAGS_NOTE.both(), 7.0, Weight::Regular, Colour::GREY);
+        l.rule();
+    }
+
+    /// `figure` followed by the indicator's tags in both languages.
+    fn tagged(&self, figure: String, indicator: &str) -> String {
+        let tags: Vec<String> = self.tags_of(indicator).iter().map(|t| format!("[{}]", tag_words(t))).collect();
+        if tags.is_empty() { figure } else { format!("{figure} {}", tags.join(" ")) }
     }
 
     /// Applications per service: totals, sex and age band, with a total row.
@@ -524,6 +611,64 @@ impl DayReport {
         l.paragraph(x, width, &legend, 6.5, Weight::Regular, Colour::GREY);
         l.gap(2.0);
     }
+}
+
+const FEEDBACK_SECTION: Words =
+    Words { en: "Citizens' feedback (Huduma Halisi)", sw: "Maoni ya wananchi (Huduma Halisi)" };
+const FEEDBACK_GIVEN: Words = Words { en: "Feedback given", sw: "Maoni yaliyotolewa" };
+const SATISFACTION_RATE: Words =
+    Words { en: "Satisfaction rate (4 or 5 of 5)", sw: "Kiwango cha kuridhika (4 au 5 kati ya 5)" };
+const MEAN_RATING: Words = Words { en: "Mean rating", sw: "Wastani wa tathmini" };
+const TAGS_NOTE: Words = Words {
+    en: "In brackets: what each figure is reported against, as the service catalogue says",
+    sw: "Kwenye mabano: kile kila takwimu inaripotiwa chini yake, kama orodha ya huduma inavyosema",
+};
+
+fn category_words(category: ComplaintCategory) -> Words {
+    match category {
+        ComplaintCategory::Discrimination => Words { en: "Complaints of discrimination", sw: "Malalamiko ya ubaguzi" },
+        ComplaintCategory::PoorService => Words { en: "Complaints of poor service", sw: "Malalamiko ya huduma duni" },
+        ComplaintCategory::Corruption => Words { en: "Complaints of corruption", sw: "Malalamiko ya ufisadi" },
+        ComplaintCategory::Other => Words { en: "Other complaints", sw: "Malalamiko mengine" },
+    }
+}
+
+/// A tag as printed: `Efficiency / Ufanisi`, `SDG 16`.
+fn tag_words(tag: &str) -> String {
+    let words = match tag {
+        "efficiency" => Words { en: "Efficiency", sw: "Ufanisi" },
+        "transparency" => Words { en: "Transparency", sw: "Uwazi" },
+        "sdg16" => return "SDG 16".to_string(),
+        // The catalogue's check admits no other tag; shown as written should one slip through.
+        _ => return tag.to_string(),
+    };
+    words.both()
+}
+
+/// Each indicator with its label and figure as the CSV writes it: the satisfaction rate in per
+/// cent (empty when nobody rated), the complaints of each category.
+fn indicator_figures(summary: &FeedbackSummary) -> Vec<(&'static str, Words, String)> {
+    let rate = summary.satisfaction_rate().map(decimal).unwrap_or_default();
+    std::iter::once((feedback::SATISFACTION_INDICATOR, SATISFACTION_RATE, rate))
+        .chain(feedback::CATEGORIES.into_iter().map(|category| {
+            let count = summary.complaints.get(category).to_string();
+            (feedback::complaint_indicator(category), category_words(category), count)
+        }))
+        .collect()
+}
+
+/// A figure to two decimals at most, without trailing zeros: `60`, `3.6`, `66.67`.
+fn decimal(value: f64) -> String {
+    trim_zeros(format!("{value:.2}"))
+}
+
+/// A figure to one decimal at most: `60`, `66.7`.
+fn decimal_1(value: f64) -> String {
+    trim_zeros(format!("{value:.1}"))
+}
+
+fn trim_zeros(text: String) -> String {
+    if text.contains('.') { text.trim_end_matches('0').trim_end_matches('.').to_string() } else { text }
 }
 
 /// `text`, cut with an ellipsis to fit `width` mm.
@@ -615,6 +760,15 @@ mod tests {
         assert_eq!(f.average(), Some(4.1));
         assert_eq!(f.satisfied_percent(), Some(80.0));
         assert_eq!(Feedback::default().average(), None);
+    }
+
+    #[test]
+    fn figures_print_without_trailing_zeros() {
+        assert_eq!(decimal(60.0), "60");
+        assert_eq!(decimal(3.6), "3.6");
+        assert_eq!(decimal(200.0 / 3.0), "66.67");
+        assert_eq!(decimal_1(200.0 / 3.0), "66.7");
+        assert_eq!(decimal_1(100.0), "100");
     }
 
     #[test]

@@ -9,6 +9,7 @@
 //! application per service, unique references).
 
 mod audit;
+mod feedback;
 pub(crate) mod migrations;
 mod received;
 

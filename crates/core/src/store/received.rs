@@ -155,6 +155,63 @@ impl Store {
         Ok(true)
     }
 
+    /// Keeps a plan the centre manager made or changed here, to be uploaded at the next sync
+    /// (the server publishes it to the laptops it names). The caller has checked it and set its
+    /// revision above any kept.
+    pub(crate) fn save_plan(&mut self, plan: &OutreachPlan, by: &OfficerNumber, now: OffsetDateTime) -> Result<()> {
+        let at = format_time(now)?;
+        let id = plan.id.to_string();
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let before: Option<String> =
+            tx.query_row("SELECT plan FROM outreaches WHERE id = ?1", [&id], |r| r.get(0)).optional()?;
+        let before_hash = match before {
+            Some(text) => Some(hash_of(
+                &serde_json::from_str::<OutreachPlan>(&text).map_err(|_| conversion_error("outreach plan"))?,
+            )?),
+            None => None,
+        };
+        let text = serde_json::to_string(plan).map_err(|_| conversion_error("outreach plan"))?;
+        tx.execute(
+            "INSERT OR REPLACE INTO outreaches (id, revision, plan, received_at, upload_pending) VALUES (?1, ?2, ?3, ?4, 1)",
+            params![id, plan.revision, text, at],
+        )?;
+        audit::append(
+            &tx,
+            Change {
+                at: &at,
+                officer: by.as_str(),
+                action: "outreach.planned",
+                entity: "outreach",
+                entity_id: &id,
+                before_hash,
+                after_hash: Some(hash_of(plan)?),
+            },
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Plans made here that the server has not acknowledged yet.
+    pub fn plans_waiting_upload(&self) -> Result<Vec<OutreachPlan>> {
+        let mut statement = self.conn.prepare("SELECT plan FROM outreaches WHERE upload_pending = 1 ORDER BY id")?;
+        let rows = statement.query_map([], |r| r.get::<_, String>(0))?;
+        let mut plans = Vec::new();
+        for text in rows {
+            plans.push(serde_json::from_str::<OutreachPlan>(&text?).map_err(|_| conversion_error("outreach plan"))?);
+        }
+        Ok(plans)
+    }
+
+    /// The server answered for this revision: it is no longer waiting (a later revision saved
+    /// meanwhile still is). Says whether anything changed.
+    pub(crate) fn plan_uploaded(&mut self, id: uuid::Uuid, revision: u32) -> Result<bool> {
+        let changed = self.conn.execute(
+            "UPDATE outreaches SET upload_pending = 0 WHERE id = ?1 AND revision = ?2 AND upload_pending = 1",
+            params![id.to_string(), revision],
+        )?;
+        Ok(changed == 1)
+    }
+
     /// Outreach plans this laptop is assigned to, soonest first.
     pub fn outreaches(&self) -> Result<Vec<OutreachPlan>> {
         let mut statement = self.conn.prepare("SELECT plan FROM outreaches")?;

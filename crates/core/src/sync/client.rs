@@ -116,6 +116,24 @@ impl SyncClient {
         self.post(paths::PUSH, &request).await
     }
 
+    /// Sends plans made on this laptop; the server answers per plan.
+    pub async fn upload_plans(
+        &self,
+        plans: Vec<fieldkit_protocol::OutreachPlan>,
+    ) -> Result<(fieldkit_protocol::PlanUploadResponse, WireBytes)> {
+        let request = fieldkit_protocol::PlanUploadRequest { protocol: PROTOCOL_VERSION, plans };
+        self.post(paths::PLANS, &request).await
+    }
+
+    /// Sends feedback records; the server answers with the ids it now holds.
+    pub async fn push_feedback(
+        &self,
+        feedback: Vec<fieldkit_protocol::FeedbackRecord>,
+    ) -> Result<(fieldkit_protocol::FeedbackPushResponse, WireBytes)> {
+        let request = fieldkit_protocol::FeedbackPushRequest { protocol: PROTOCOL_VERSION, feedback };
+        self.post(paths::FEEDBACK, &request).await
+    }
+
     /// Events after `cursor`, at most `limit`.
     pub async fn pull(&self, cursor: u64, limit: u32) -> Result<(PullResponse, WireBytes)> {
         let request = PullRequest { protocol: PROTOCOL_VERSION, cursor, limit };

@@ -34,11 +34,18 @@ pub struct Progress {
     pub batch_size: usize,
 }
 
+/// Feedback records per request: each is a few hundred bytes.
+const FEEDBACK_BATCH: usize = 200;
+
 /// What a run did.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct SyncReport {
     pub pushed: PushTally,
     pub pulled: PullTally,
+    /// Plans made here that went to the server, and any it refused.
+    pub plans: crate::session::PlanUploadTally,
+    /// Feedback records the server acknowledged.
+    pub feedback_sent: u32,
     pub batches: u32,
     pub bytes_sent: u64,
     pub bytes_received: u64,
@@ -237,6 +244,33 @@ async fn run(
         progress(&state);
         if tally.synced == 0 && stuck > 0 && stuck as usize == response.results.len() {
             // Every record in the batch needs a person; the outbox head would repeat forever.
+            break;
+        }
+    }
+
+    // Plans the centre manager made here: few and small, idempotent on the server. Uploaded
+    // before the pull, so the plan comes back published in this same sync.
+    let plans = session.plans_waiting_upload()?;
+    if !plans.is_empty() {
+        let (answer, wire) = client.upload_plans(plans).await?;
+        count(&mut state, wire);
+        report.plans = session.apply_plan_results(&answer.results)?;
+    }
+
+    // Citizens' feedback, in batches; the server keeps each id once, so a lost answer only
+    // means the same records are acknowledged again next time.
+    loop {
+        let feedback = session.feedback_waiting(FEEDBACK_BATCH)?;
+        if feedback.is_empty() {
+            break;
+        }
+        let sent = feedback.len();
+        let (answer, wire) = client.push_feedback(feedback).await?;
+        count(&mut state, wire);
+        session.mark_feedback_synced(&answer.stored)?;
+        report.feedback_sent += answer.stored.len() as u32;
+        if answer.stored.len() < sent {
+            // The server held back some; they wait for the next sync rather than loop here.
             break;
         }
     }
