@@ -59,6 +59,7 @@ reasons! {
     UnknownField => "unknown_field",
     DocumentMissing => "document_missing",
     DocumentUnknown => "document_unknown",
+    OutreachUnknown => "outreach_unknown",
     RuleFailed => "rule_failed",
     DuplicateApplication => "duplicate_application",
     FormTooLarge => "form_too_large",

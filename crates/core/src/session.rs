@@ -714,6 +714,36 @@ impl Session {
         Ok(PlanSaved { saved: true, plan, clashes: check.clashes })
     }
 
+    /// A kept plan by id (made here or received from the server).
+    pub fn outreach_plan(&mut self, id: uuid::Uuid) -> Result<fieldkit_protocol::OutreachPlan> {
+        let (store, _) = self.store_for(Action::ViewOutreaches)?;
+        store
+            .outreaches()?
+            .into_iter()
+            .find(|p| p.id == id)
+            .ok_or_else(|| CoreError::invalid("outreach", crate::error::Reason::OutreachUnknown))
+    }
+
+    /// The plan as a PDF to share with stakeholders (`training` watermarks it in demo mode).
+    /// Audited as `plan.exported` with the PDF's SHA-256.
+    pub fn outreach_plan_pdf(&mut self, id: uuid::Uuid, training: bool) -> Result<Vec<u8>> {
+        let plan = self.outreach_plan(id)?;
+        let catalogue = Arc::clone(&self.catalogue);
+        let by = self.officer.number.clone();
+        let (store, now) = self.store_for(Action::PlanOutreaches)?;
+        let pdf = crate::documents::plan_pdf(&plan, &catalogue, now, training)?;
+        store.record_document("plan.exported", "outreach", &id.to_string(), &pdf, &by, now)?;
+        Ok(pdf)
+    }
+
+    /// The plan's dates as an iCalendar file (`.ics`) for phones and calendars.
+    pub fn outreach_plan_ics(&mut self, id: uuid::Uuid) -> Result<String> {
+        let plan = self.outreach_plan(id)?;
+        let catalogue = Arc::clone(&self.catalogue);
+        let (_, now) = self.store_for(Action::ViewOutreaches)?;
+        crate::planning::calendar(std::slice::from_ref(&plan), Some(&catalogue), now)
+    }
+
     /// Plans made here that the server has not answered for yet (sync uploads them).
     pub fn plans_waiting_upload(&mut self) -> Result<Vec<fieldkit_protocol::OutreachPlan>> {
         let (store, _) = self.store_for(Action::RecordSyncOutcome)?;

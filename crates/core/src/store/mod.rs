@@ -748,6 +748,7 @@ impl Store {
         for officer in self.officers()? {
             live.push(("officer", officer.number.to_string(), record_hash(&officer)?));
         }
+        live.extend(self.feedback_hashes()?);
         audit::verify(&self.conn, &live)
     }
 
