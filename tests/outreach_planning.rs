@@ -141,3 +141,56 @@ async fn a_plan_made_on_a_laptop_reaches_exactly_the_laptops_it_names() {
     let refused = ict.save_outreach_plan(plan("x", 20, 20, &["K7QM"]), false).expect_err("role");
     assert_eq!(refused.code(), "not_permitted");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn feedback_given_at_the_tent_is_totalled_per_outreach_on_the_server() {
+    use fieldkit_core::feedback::{NewComplaint, NewFeedback};
+    let deployment = Deployment::start().await;
+    let profile = provision_enrolled(&deployment.dir.path().join("k7qm"), &deployment.enrolment);
+    let mut session = profile.sign_in(OFFICER, PIN).expect("sign in");
+    // An outreach running today on this laptop: feedback given today is filed under it.
+    let today = session.save_outreach_plan(plan("Kangema market day", 0, 1, &["K7QM"]), false).expect("save");
+    assert!(today.saved);
+
+    let rating = |n: i64| NewFeedback {
+        service_id: Some("sha.member-registration".into()),
+        satisfaction: Some(n),
+        comment: Some("Served within the hour".into()),
+        complaint: None,
+    };
+    for n in [5, 4, 3, 1, 5] {
+        let record = session.record_feedback(&rating(n)).expect("feedback");
+        assert_eq!(record.outreach_id, Some(today.plan.id));
+    }
+    let corruption = NewFeedback {
+        complaint: Some(NewComplaint {
+            category: "corruption".into(),
+            routed_to: None,
+            details: "Asked for money to be served faster".into(),
+            consent: true,
+            anonymous: true,
+            contact: Some("0712345678".into()),
+        }),
+        satisfaction: None,
+        comment: None,
+        service_id: None,
+    };
+    let complaint = session.record_feedback(&corruption).expect("complaint");
+    let routed = complaint.complaint.as_ref().map(|c| (c.routed_to, c.contact.clone()));
+    assert_eq!(routed, Some((fieldkit_protocol::ComplaintBody::Eacc, None)), "EACC, and no contact kept");
+    // Without consent nothing is recorded.
+    let mut refused = corruption.clone();
+    if let Some(c) = refused.complaint.as_mut() {
+        c.consent = false;
+    }
+    assert_eq!(session.record_feedback(&refused).expect_err("no consent").code(), "form_invalid");
+
+    let report = sync(&mut session).await;
+    assert_eq!(report.feedback_sent, 6);
+    assert_eq!(sync(&mut session).await.feedback_sent, 0, "sent once");
+    let totals = deployment.storage.feedback_totals().await.expect("totals");
+    let kangema = totals.iter().find(|t| t.outreach_id == Some(today.plan.id)).expect("filed under the outreach");
+    assert_eq!((kangema.count, kangema.rated, kangema.corruption), (6, 5, 1));
+    assert_eq!(kangema.satisfaction_rate(), Some(60.0));
+    assert_eq!(kangema.mean_rating(), Some(3.6));
+}

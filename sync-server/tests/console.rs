@@ -624,3 +624,55 @@ async fn administrators_manage_accounts_and_devices_with_every_change_audited() 
         assert!(audit.body.contains(action), "{action} audited");
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn administrators_see_each_outreach_with_its_applications_and_feedback() {
+    use fieldkit_protocol::{FeedbackRecord, OutreachPlan, OutreachStatus};
+    use huduma_sync::storage::outreach::OutreachStorage;
+    let world = World::new().await;
+    world.storage.enrol_device("K7QM", &"ab".repeat(32)).await.expect("enrol");
+    let plan = OutreachPlan {
+        id: Uuid::parse_str("a1b2c3d4-0000-4000-8000-000000000001").expect("uuid"),
+        revision: 1,
+        name: "Othaya stadium day".into(),
+        centre: "Nyeri".into(),
+        county_code: "019".into(),
+        place: "Othaya stadium".into(),
+        starts_on: "2026-11-27".into(),
+        ends_on: "2026-11-27".into(),
+        services: vec!["sha.member-registration".into()],
+        status: OutreachStatus::Running,
+        laptops: vec!["K7QM".into()],
+        ..OutreachPlan::default()
+    };
+    world.storage.keep_plan("K7QM", plan.clone(), OffsetDateTime::now_utc()).await.expect("plan");
+    let feedback: Vec<FeedbackRecord> = [5u8, 4, 2]
+        .iter()
+        .enumerate()
+        .map(|(n, rating)| FeedbackRecord {
+            id: Uuid::from_u128(n as u128 + 1),
+            outreach_id: Some(plan.id),
+            service_id: None,
+            given_on: "2026-11-27".into(),
+            satisfaction: Some(*rating),
+            comment: Some("secret comment".into()),
+            complaint: None,
+        })
+        .collect();
+    world.storage.push_feedback("K7QM", feedback, OffsetDateTime::now_utc()).await.expect("feedback");
+
+    let mut admin = world.browser();
+    admin.login("admin").await;
+    let page = admin.get("/admin/outreaches").await;
+    assert_eq!(page.status, StatusCode::OK);
+    let row = page.body.split("Othaya stadium day").nth(1).expect("the outreach is listed");
+    // The four applications World pushed were captured at this outreach; 2 of 3 ratings are 4 or 5.
+    for expected in ["<td class=\"number\">4</td>", "<td class=\"number\">3</td>", "67 %", "3.7"] {
+        assert!(row.contains(expected), "{expected} in {row}");
+    }
+    assert!(!page.body.contains("secret comment"), "comments are not shown");
+    // Technicians do not see it.
+    let mut sha = world.browser();
+    sha.login("achieng.sha").await;
+    assert_eq!(sha.get("/admin/outreaches").await.status, StatusCode::FORBIDDEN);
+}
