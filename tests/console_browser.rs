@@ -19,6 +19,20 @@ async fn sync(session: &mut Session) -> fieldkit_core::sync::SyncReport {
     sync_once(session, &client, &mut BatchSizer::default(), &mut |_| {}).await.expect("sync")
 }
 
+/// Waits until the browser's address satisfies `ready` (a click that submits a form returns
+/// before the redirect it causes has always landed), re-reading it up to 15 s.
+async fn wait_for_url(browser: &Browser, ready: impl Fn(&str) -> bool) -> String {
+    let deadline = std::time::Instant::now() + Duration::from_secs(15);
+    loop {
+        let url = browser.current_url().await;
+        if ready(&url) {
+            return url;
+        }
+        assert!(std::time::Instant::now() < deadline, "still at {url}");
+        tokio::task::yield_now().await;
+    }
+}
+
 async fn sign_in(browser: &Browser, console: &RunningConsole, username: &str) {
     browser.goto(&console.url("/login")).await;
     browser.assert_no_serious_axe_violations("sign-in").await;
@@ -49,11 +63,12 @@ async fn a_technician_reviews_a_synced_batch_and_the_laptop_gets_the_outcomes() 
 
     // Sign in; the batch page shows the laptop's batch of SHA applications only.
     sign_in(&browser, &console, "achieng.sha").await;
-    assert!(browser.current_url().await.ends_with("/batches"), "{}", browser.current_url().await);
+    wait_for_url(&browser, |u| u.ends_with("/batches")).await;
     browser.assert_no_serious_axe_violations("batches").await;
     let batch = browser.text("table tbody tr").await;
     assert!(batch.contains(fieldkit_e2e::LAPTOP_PREFIX) && batch.contains('2'), "{batch}");
     browser.click("table tbody tr a").await;
+    wait_for_url(&browser, |u| u.contains("/applications?device=")).await;
     browser.assert_no_serious_axe_violations("applications of a batch").await;
     let rows = browser.find_all("table tbody tr").await;
     assert_eq!(rows.len(), 2, "only SHA's two applications");
@@ -63,6 +78,7 @@ async fn a_technician_reviews_a_synced_batch_and_the_laptop_gets_the_outcomes() 
 
     // Accept the first.
     browser.click(&format!("a[href='/applications/{}/1']", sha[0].id)).await;
+    wait_for_url(&browser, |u| u.ends_with(&format!("/applications/{}/1", sha[0].id))).await;
     browser.assert_no_serious_axe_violations("an application").await;
     let page = browser.text("main").await;
     assert!(page.contains("Answers") && page.contains(sha[0].reference.as_str()), "{page}");
@@ -76,7 +92,8 @@ async fn a_technician_reviews_a_synced_batch_and_the_laptop_gets_the_outcomes() 
     // empty required field, so nothing is decided).
     browser.goto(&console.url(&format!("/applications/{}/1", sha[1].id))).await;
     browser.click("#reject").await;
-    assert!(browser.current_url().await.ends_with(&format!("/applications/{}/1", sha[1].id)));
+    let here = browser.current_url().await;
+    assert!(here.ends_with(&format!("/applications/{}/1", sha[1].id)), "{here}");
     assert!(!browser.present("p.notice").await, "nothing was sent without a reason");
     browser.type_into("#reason", "The KRA PIN does not match the ID number").await;
     browser.click("#reject").await;
@@ -96,14 +113,16 @@ async fn a_technician_reviews_a_synced_batch_and_the_laptop_gets_the_outcomes() 
 
     // Sign out; the pages are closed again.
     browser.click("main a[href='/']").await;
+    wait_for_url(&browser, |u| u.ends_with("/batches")).await;
     browser.click("form.logout button").await;
-    assert!(browser.current_url().await.contains("/login"));
+    wait_for_url(&browser, |u| u.ends_with("/login")).await;
     browser.goto(&console.url("/applications")).await;
-    assert!(browser.current_url().await.contains("/login?next="));
+    wait_for_url(&browser, |u| u.contains("/login?next=")).await;
 
     // The administrator's pages pass axe too.
     sign_in(&browser, &console, "admin").await;
-    for path in ["/admin/accounts", "/admin/devices", "/admin/catalogue", "/admin/audit"] {
+    wait_for_url(&browser, |u| u.ends_with("/admin/accounts")).await;
+    for path in ["/admin/accounts", "/admin/devices", "/admin/catalogue", "/admin/outreaches", "/admin/audit"] {
         browser.goto(&console.url(path)).await;
         browser.assert_no_serious_axe_violations(path).await;
     }
