@@ -24,6 +24,11 @@ const COMMANDS: &[&str] = &[
     "sync_now",
     "sync_state",
     "device_status",
+    "outreach_plans",
+    "check_outreach_plan",
+    "save_outreach_plan",
+    "export_outreach_plan",
+    "record_feedback",
 ];
 
 fn main() {

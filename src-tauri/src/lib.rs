@@ -87,6 +87,11 @@ pub fn run() {
             commands::device_status,
             commands::print_slip,
             commands::day_report,
+            commands::outreach_plans,
+            commands::check_outreach_plan,
+            commands::save_outreach_plan,
+            commands::export_outreach_plan,
+            commands::record_feedback,
         ])
         .run(tauri::generate_context!());
     if let Err(e) = result {

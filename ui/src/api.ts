@@ -33,6 +33,8 @@ export interface Officer {
   may_manage_officers: boolean;
   may_export: boolean;
   may_view_day_report: boolean;
+  may_plan_outreaches: boolean;
+  may_record_feedback: boolean;
 }
 
 export type PrintOutcome =
@@ -122,6 +124,129 @@ export interface NewApplication {
   form: Answers;
 }
 
+export type OutreachStatus = "draft" | "confirmed" | "running" | "closed";
+export type ExpenseCategory = "transport" | "fuel" | "equipment_hire" | "allowances" | "meals" | "communication" | "other";
+export type EquipmentKind = "tent" | "chairs" | "public_address" | "generator" | "batteries" | "printer" | "laptop" | "other";
+export type EquipmentSource = "needed" | "centre" | "agency" | "hired";
+
+export interface EquipmentLine {
+  kind: EquipmentKind;
+  quantity: number;
+  source: EquipmentSource;
+  agency?: string;
+  asset_tag?: string;
+}
+
+export interface Expense {
+  category: ExpenseCategory;
+  amount_ksh: number;
+  description: string;
+  spent_on: string;
+  receipt?: string;
+}
+
+export interface ServiceChecklist {
+  service_id: string;
+  impact: boolean;
+  process_map: boolean;
+  procedures: boolean;
+  equipment: boolean;
+  counters: boolean;
+  staff: boolean;
+  turnaround: boolean;
+}
+
+/** An outreach plan as the wire carries it (fieldkit_protocol::OutreachPlan). */
+export interface OutreachPlan {
+  id: string;
+  revision: number;
+  name: string;
+  centre: string;
+  county_code: string;
+  place: string;
+  starts_on: string;
+  ends_on: string;
+  services: string[];
+  status: OutreachStatus;
+  sub_county?: string;
+  ward?: string;
+  mdas?: string[];
+  officers?: string[];
+  laptops?: string[];
+  equipment?: EquipmentLine[];
+  checklists?: ServiceChecklist[];
+  budget?: { imprest_ksh: number; expenses: Expense[] };
+}
+
+export interface PlansView {
+  plans: { plan: OutreachPlan; waiting_upload: boolean }[];
+  counties: { code: string; name: string }[];
+  default_imprest_ksh: number;
+}
+
+export interface ClashView {
+  kind: "officer" | "laptop" | "equipment";
+  id: string;
+  other_id: string;
+  other_name: string;
+  first_day: string;
+  last_day: string;
+  /** In the officer's language. */
+  text: string;
+}
+
+export interface BudgetView {
+  imprest: number;
+  spent: number;
+  balance: number;
+  expenses_without_receipt: number;
+  warning: string | null;
+  expenses: { balance_after: number; goes_negative: boolean; warning: string | null }[];
+}
+
+export interface PlanCheckView {
+  ok: boolean;
+  problems: { field: string; text: string }[];
+  clashes: ClashView[];
+  budget: BudgetView | null;
+}
+
+export interface PlanSavedView {
+  saved: boolean;
+  plan: OutreachPlan;
+  clashes: ClashView[];
+}
+
+export type ComplaintCategory = "discrimination" | "poor_service" | "corruption" | "other";
+export type ComplaintBody = "ombudsman" | "eacc" | "ncic" | "huduma_centre";
+
+export interface NewFeedback {
+  service_id?: string | null;
+  satisfaction?: number | null;
+  comment?: string | null;
+  complaint?: {
+    category: string;
+    routed_to?: string | null;
+    details: string;
+    consent: boolean;
+    anonymous: boolean;
+    contact?: string | null;
+  } | null;
+}
+
+export interface FeedbackRecord {
+  id: string;
+  given_on: string;
+  satisfaction?: number;
+  complaint?: { category: ComplaintCategory; routed_to: ComplaintBody };
+}
+
+/** The catalogue's MDAs (the catalogue JSON carries them beside the services). */
+export interface Mda {
+  id: string;
+  name: { en: string; sw: string };
+}
+
 export const api = {
   appInfo: () => invoke<AppInfo>("app_info"),
   signIn: (number: string, pin: string) => invoke<Officer>("sign_in", { number, pin }),
@@ -147,6 +272,11 @@ export const api = {
   deviceStatus: () => invoke<DeviceStatus>("device_status"),
   printSlip: (id: string) => invoke<{ reference: string; outcome: PrintOutcome }>("print_slip", { id }),
   dayReport: (date?: string) => invoke<DayReportView>("day_report", { date: date ?? null }),
+  outreachPlans: () => invoke<PlansView>("outreach_plans"),
+  checkOutreachPlan: (plan: OutreachPlan) => invoke<PlanCheckView>("check_outreach_plan", { plan }),
+  saveOutreachPlan: (plan: OutreachPlan, allowClashes: boolean) => invoke<PlanSavedView>("save_outreach_plan", { plan, allowClashes }),
+  exportOutreachPlan: (id: string) => invoke<{ pdf_path: string; ics_path: string }>("export_outreach_plan", { id }),
+  recordFeedback: (feedback: NewFeedback) => invoke<FeedbackRecord>("record_feedback", { feedback }),
 };
 
 export const events = {

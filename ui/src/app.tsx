@@ -3,7 +3,9 @@
 import { useEffect, useRef, useState } from "preact/hooks";
 import { api, events, isUiError, type AppInfo, type ApplicationView, type Citizen, type DeviceStatus, type Home, type Officer, type SyncView } from "./api";
 import { answersToSend, text, type Answers, type Catalogue, type Service } from "./catalogue";
+import { FeedbackScreen } from "./feedback";
 import { ServiceForm } from "./form";
+import { PlanningScreen } from "./planning";
 import { bytes, fill, words, type Lang, type Words } from "./i18n";
 
 type Screen =
@@ -13,7 +15,9 @@ type Screen =
   | { kind: "form"; citizen: Citizen; service: Service; draft?: Draft }
   | { kind: "saved"; citizen: Citizen; saved: ApplicationView }
   | { kind: "queue" }
-  | { kind: "sync" };
+  | { kind: "sync" }
+  | { kind: "planning" }
+  | { kind: "feedback" };
 
 /** An application already in the store that the form continues: an autosaved draft, or one the
  * MDA queried (with its question). */
@@ -107,6 +111,8 @@ export function App() {
         s: () => setScreen({ kind: "sync" }),
         l: () => void switchLanguage(),
         c: () => setContrast((c) => !c),
+        ...(officer.may_plan_outreaches ? { o: () => setScreen({ kind: "planning" }) } : {}),
+        ...(officer.may_record_feedback ? { f: () => setScreen({ kind: "feedback" }) } : {}),
       };
       if (go[key]) {
         e.preventDefault();
@@ -126,6 +132,8 @@ export function App() {
           <button id="nav-citizen" onClick={() => setScreen({ kind: "citizen" })}>{w.nextCitizen}</button>
           <button id="nav-queue" onClick={() => setScreen({ kind: "queue" })}>{w.queue}</button>
           <button id="nav-sync" onClick={() => setScreen({ kind: "sync" })}>{w.sync}</button>
+          {officer.may_plan_outreaches && <button id="nav-planning" onClick={() => setScreen({ kind: "planning" })}>{w.planning}</button>}
+          {officer.may_record_feedback && <button id="nav-feedback" onClick={() => setScreen({ kind: "feedback" })}>{w.feedback}</button>}
           <button id="lock" onClick={() => api.lock().then(() => setLocked(true)).catch(guard)}>{w.lock}</button>
           <button id="sign-out" onClick={() => api.signOut().then(() => { setOfficer(null); setScreen({ kind: "home" }); })}>{w.signOut}</button>
         </nav>
@@ -146,7 +154,10 @@ export function App() {
   else if (screen.kind === "form") body = <FormScreen key={screen.service.id + (screen.draft?.id ?? "")} w={w} lang={lang} citizen={screen.citizen} service={screen.service} draft={screen.draft} onSaved={(saved) => setScreen({ kind: "saved", citizen: screen.citizen, saved })} onBack={() => setScreen({ kind: "services", citizen: screen.citizen })} guard={guard} />;
   else if (screen.kind === "saved") body = <Saved w={w} guard={guard} saved={screen.saved} next={() => setScreen({ kind: "citizen" })} same={() => setScreen({ kind: "services", citizen: screen.citizen })} />;
   else if (screen.kind === "queue") body = <QueueScreen w={w} guard={guard} open={(citizen, service, draft) => setScreen({ kind: "form", citizen, service, draft })} />;
-  else body = <SyncPanel w={w} guard={guard} />;
+  else if (screen.kind === "planning" && officer.may_plan_outreaches) body = <PlanningScreen w={w} lang={lang} guard={guard} />;
+  else if (screen.kind === "feedback" && officer.may_record_feedback) body = <FeedbackScreen w={w} lang={lang} guard={guard} />;
+  else if (screen.kind === "sync") body = <SyncPanel w={w} guard={guard} />;
+  else body = <HomeScreen w={w} lang={lang} go={setScreen} guard={guard} />;
 
   return (
     <div class="app">
