@@ -53,6 +53,10 @@ async fn fill_plan(app: &Session, name: &str, starts_in: i64, ends_in: i64) {
     choose(app, "plan-county", "021").await;
     app.type_into("#plan-sub-county", "Kangema").await;
     app.type_into("#plan-place", "Kangema market grounds").await;
+    app.type_into("#plan-gps-lat", "-0.7333").await;
+    app.type_into("#plan-gps-lon", "36.9667").await;
+    app.click("#add-stakeholder").await;
+    app.type_into("#stakeholder-0-name", "Chief, Kanyenya-ini location").await;
     app.type_into("#plan-starts-on", &day(starts_in)).await;
     app.type_into("#plan-ends-on", &day(ends_in)).await;
     app.click("[id=\"plan-service-sha.member-registration\"]").await;
@@ -191,6 +195,19 @@ async fn a_manager_plans_an_outreach_sees_a_clash_resolves_it_and_records_feedba
     for plan in &plans {
         assert_eq!(plan.equipment[0].asset_tag.as_deref(), Some("GEN-02"), "{}", plan.name);
         assert_eq!(plan.mdas, ["sha"], "{}", plan.name);
+        let gps = plan.gps.expect("a GPS point");
+        assert_eq!((gps.lat, gps.lon), (-0.7333, 36.9667), "{}", plan.name);
+        let chief: Vec<_> = plan.stakeholders.iter().map(|h| (h.kind, h.name.as_str(), h.status)).collect();
+        assert_eq!(
+            chief,
+            [(
+                fieldkit_protocol::StakeholderKind::Chief,
+                "Chief, Kanyenya-ini location",
+                fieldkit_protocol::NoticeStatus::NotNotified
+            )],
+            "{}",
+            plan.name
+        );
     }
     assert_eq!(plans[0].laptops, ["K7QM"]);
 }

@@ -176,6 +176,17 @@ export interface OutreachPlan {
   equipment?: EquipmentLine[];
   checklists?: ServiceChecklist[];
   budget?: { imprest_ksh: number; expenses: Expense[] };
+  gps?: { lat: number; lon: number };
+  stakeholders?: Stakeholder[];
+}
+
+export type StakeholderKind = "county_commissioner" | "county_government" | "chief" | "village_elders" | "other";
+export type NoticeStatus = "not_notified" | "notified" | "confirmed";
+
+export interface Stakeholder {
+  kind: StakeholderKind;
+  name: string;
+  status: NoticeStatus;
 }
 
 export interface PlansView {

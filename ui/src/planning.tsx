@@ -6,7 +6,7 @@ import { useEffect, useRef, useState } from "preact/hooks";
 import {
   api, isUiError,
   type ClashView, type EquipmentKind, type EquipmentLine, type EquipmentSource, type ExpenseCategory, type Mda,
-  type OutreachPlan, type OutreachStatus, type PlanCheckView, type PlansView,
+  type NoticeStatus, type OutreachPlan, type OutreachStatus, type PlanCheckView, type PlansView, type StakeholderKind,
 } from "./api";
 import { text, type Catalogue } from "./catalogue";
 import { fill, type Lang, type Words } from "./i18n";
@@ -19,6 +19,8 @@ const NIL = "00000000-0000-0000-0000-000000000000";
 const EXPENSE_CATEGORIES: ExpenseCategory[] = ["transport", "fuel", "equipment_hire", "allowances", "meals", "communication", "other"];
 const EQUIPMENT_KINDS: EquipmentKind[] = ["tent", "chairs", "public_address", "generator", "batteries", "printer", "laptop", "other"];
 const EQUIPMENT_SOURCES: EquipmentSource[] = ["needed", "centre", "agency", "hired"];
+const STAKEHOLDER_KINDS: StakeholderKind[] = ["county_commissioner", "county_government", "chief", "village_elders", "other"];
+const NOTICE_STATUSES: NoticeStatus[] = ["not_notified", "notified", "confirmed"];
 
 /** Focus the first field when the form appears (module-level, so Preact calls it once). */
 const focusOnMount = (element: HTMLElement | null) => {
@@ -27,6 +29,7 @@ const focusOnMount = (element: HTMLElement | null) => {
 
 interface ExpenseDraft { category: ExpenseCategory; amount: string; description: string; spent_on: string; receipt: string }
 interface EquipmentDraft { kind: EquipmentKind; quantity: string; source: EquipmentSource; agency: string; asset_tag: string }
+interface StakeholderDraft { kind: StakeholderKind; name: string; status: NoticeStatus }
 
 /** The form as typed: text as text, the core gets the plan built from it. */
 interface PlanDraft {
@@ -50,6 +53,9 @@ interface PlanDraft {
   agreed: string[];
   imprest: string;
   expenses: ExpenseDraft[];
+  lat: string;
+  lon: string;
+  stakeholders: StakeholderDraft[];
 }
 
 function emptyDraft(imprest: number): PlanDraft {
@@ -57,6 +63,7 @@ function emptyDraft(imprest: number): PlanDraft {
     base: null, name: "", centre: "", county_code: "", sub_county: "", ward: "", place: "", starts_on: "", ends_on: "",
     services: [], mdas: [], officers: "", laptops: "", generator: "", equipment: [], status: "draft", agreed: [],
     imprest: String(imprest), expenses: [],
+    lat: "", lon: "", stakeholders: [],
   };
 }
 
@@ -81,6 +88,9 @@ function draftOf(plan: OutreachPlan): PlanDraft {
     expenses: (plan.budget?.expenses ?? []).map((e) => ({
       category: e.category, amount: String(e.amount_ksh), description: e.description, spent_on: e.spent_on, receipt: e.receipt ?? "",
     })),
+    lat: plan.gps ? String(plan.gps.lat) : "",
+    lon: plan.gps ? String(plan.gps.lon) : "",
+    stakeholders: (plan.stakeholders ?? []).map((h) => ({ ...h })),
   };
 }
 
@@ -132,11 +142,22 @@ function planOf(d: PlanDraft): OutreachPlan {
     equipment,
     checklists: [...kept, ...agreed],
     budget,
+    gps: gpsOf(d),
+    stakeholders: d.stakeholders.map((h) => ({ kind: h.kind, name: h.name.trim(), status: h.status })),
   };
 }
 
+/** Both coordinates or neither; a half-typed point is sent as out of range so the core names it. */
+function gpsOf(d: PlanDraft): OutreachPlan["gps"] {
+  if (d.lat.trim() === "" && d.lon.trim() === "") return undefined;
+  const number = (t: string) => (/^-?\d{1,3}(\.\d+)?$/.test(t.trim()) ? Number(t.trim()) : 999);
+  return { lat: number(d.lat), lon: number(d.lon) };
+}
+
 /** The part of the plan a form field edits, as the core's problem paths begin. */
-const ROOTS: Partial<Record<keyof PlanDraft, string>> = { generator: "equipment", imprest: "budget", expenses: "budget", agreed: "checklists", status: "checklists" };
+const ROOTS: Partial<Record<keyof PlanDraft, string>> = {
+  generator: "equipment", imprest: "budget", expenses: "budget", agreed: "checklists", status: "checklists", lat: "gps", lon: "gps",
+};
 const rootOf = (path: string) => path.split(/[.[]/)[0];
 
 /** The problems at `field` or inside it (`officers[1]`, `budget.expenses[0].amount_ksh`): all of
@@ -306,6 +327,8 @@ function PlanForm(props: FormProps) {
 
   const setExpense = (i: number, change: Partial<ExpenseDraft>) =>
     edit({ expenses: draft.expenses.map((e, j) => (j === i ? { ...e, ...change } : e)) });
+  const setStakeholder = (i: number, change: Partial<StakeholderDraft>) =>
+    edit({ stakeholders: draft.stakeholders.map((h, j) => (j === i ? { ...h, ...change } : h)) });
   const setEquipment = (i: number, change: Partial<EquipmentDraft>) =>
     edit({ equipment: draft.equipment.map((e, j) => (j === i ? { ...e, ...change } : e)) });
   // The generator, when named, is equipment line 0 on the wire.
@@ -329,6 +352,10 @@ function PlanForm(props: FormProps) {
       {textField("sub_county", "plan-sub-county", w.planSubCounty, "sub_county")}
       {textField("ward", "plan-ward", w.planWard, "ward")}
       {textField("place", "plan-place", w.planPlace, "place")}
+      <div class="two">
+        {textField("lat", "plan-gps-lat", w.planGpsLat, "gps")}
+        {textField("lon", "plan-gps-lon", w.planGpsLon, "gps")}
+      </div>
       <div class="two">
         {textField("starts_on", "plan-starts-on", w.planStartsOn, "starts_on", "YYYY-MM-DD")}
         {textField("ends_on", "plan-ends-on", w.planEndsOn, "ends_on", "YYYY-MM-DD")}
@@ -402,6 +429,30 @@ function PlanForm(props: FormProps) {
           </div>
         ))}
         <button type="button" id="add-equipment" onClick={() => edit({ equipment: [...draft.equipment, { kind: "tent", quantity: "1", source: "centre", agency: "", asset_tag: "" }] })}>{w.addItem}: {w.planEquipment}</button>
+      </fieldset>
+
+      <fieldset id="plan-stakeholders">
+        <legend>{w.planStakeholders}</legend>
+        {draft.stakeholders.map((h, i) => (
+          <div key={i} class="row">
+            <label class="field">{w.stakeholderKind}
+              <select id={`stakeholder-${i}-kind`} value={h.kind} onChange={(ev) => setStakeholder(i, { kind: (ev.target as HTMLSelectElement).value as StakeholderKind })}>
+                {STAKEHOLDER_KINDS.map((k) => <option key={k} value={k}>{w.stakeholderKinds[k]}</option>)}
+              </select>
+            </label>
+            <label class="field">{w.stakeholderName}
+              <input id={`stakeholder-${i}-name`} value={h.name} onInput={(ev) => setStakeholder(i, { name: (ev.target as HTMLInputElement).value })} />
+            </label>
+            <label class="field">{w.stakeholderStatus}
+              <select id={`stakeholder-${i}-status`} value={h.status} onChange={(ev) => setStakeholder(i, { status: (ev.target as HTMLSelectElement).value as NoticeStatus })}>
+                {NOTICE_STATUSES.map((n) => <option key={n} value={n}>{w.noticeStatuses[n]}</option>)}
+              </select>
+            </label>
+            <button type="button" id={`stakeholder-${i}-remove`} onClick={() => edit({ stakeholders: draft.stakeholders.filter((_, j) => j !== i) })}>{w.removeItem}</button>
+            <Problems texts={at(`stakeholders[${i}]`)} id={`problem-stakeholder-${i}`} />
+          </div>
+        ))}
+        <button type="button" id="add-stakeholder" onClick={() => edit({ stakeholders: [...draft.stakeholders, { kind: "chief", name: "", status: "not_notified" }] })}>{w.addItem}: {w.planStakeholders}</button>
       </fieldset>
 
       <div class="field">
