@@ -15,6 +15,8 @@ export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$HOME/.cache/fieldkit-target}
 # encrypts with; PostgreSQL and postgresql-common's pg_virtualenv, which the tests use to run a
 # throwaway cluster for the sync server's production backend.
 FIELDKIT_APT_PACKAGES=(build-essential pkg-config libssl-dev postgresql postgresql-common
+    # gdb halts SQLCipher mid start-up in crates/core/tests/concurrent_open.rs.
+    gdb
     # The Tauri 2 desktop app (WebKitGTK), and for its end-to-end tests a virtual X display and
     # WebKit's WebDriver.
     libwebkit2gtk-4.1-dev libsoup-3.0-dev libjavascriptcoregtk-4.1-dev librsvg2-dev

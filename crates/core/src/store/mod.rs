@@ -26,6 +26,7 @@ use audit::{Change, record_hash};
 use rusqlite::{Connection, ErrorCode, OpenFlags, OptionalExtension, Row, TransactionBehavior, params};
 use std::path::Path;
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 use uuid::Uuid;
@@ -36,9 +37,45 @@ pub struct Store {
     key: DataKey,
 }
 
-/// SQLCipher's refusal of `PRAGMA key` itself (not a wrong key, which shows at the first read).
-fn is_keying_failure(e: &rusqlite::Error) -> bool {
-    matches!(e, rusqlite::Error::SqliteFailure(_, Some(message)) if message.contains("PRAGMA key"))
+/// Returns once SQLCipher has finished starting up in this process.
+///
+/// SQLite marks itself initialised and only then runs SQLCipher's start-up (`sqlcipher_extra_init`,
+/// wired in as `SQLITE_EXTRA_INIT`), outside SQLite's init mutex. A second thread that opens a
+/// connection meanwhile finds SQLite ready and SQLCipher not: its `PRAGMA key` fails with "An error
+/// occurred with PRAGMA key or rekey", and nothing is logged because SQLCipher's log is not set up
+/// yet either. That was the rare start-of-process failure seen under load. Holding the first thread
+/// inside `sqlcipher_extra_init` with a debugger made 280 of 320 concurrent opens fail;
+/// `tests/concurrent_open.rs` does exactly that.
+///
+/// So the first store opened in a process keys a throwaway in-memory connection before any other
+/// thread may open one. If SQLite was started by someone else (the sync server's plain SQLite in
+/// the same process) and SQLCipher is still starting, the probe fails and is tried again, giving
+/// the CPU to the starting thread, until it succeeds or `SQLCIPHER_START_UP` has passed.
+fn wait_for_sqlcipher() -> Result<()> {
+    const SQLCIPHER_START_UP: std::time::Duration = std::time::Duration::from_secs(10);
+    static READY: AtomicBool = AtomicBool::new(false);
+    static STARTING: Mutex<()> = Mutex::new(());
+    if READY.load(Ordering::Acquire) {
+        return Ok(());
+    }
+    let _first = STARTING.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    if READY.load(Ordering::Acquire) {
+        return Ok(());
+    }
+    let probe = || -> rusqlite::Result<()> {
+        let conn = Connection::open_in_memory()?;
+        conn.pragma_update(None, "key", "start-up probe")
+    };
+    let started = std::time::Instant::now();
+    loop {
+        match probe() {
+            Ok(()) => break,
+            Err(_) if started.elapsed() < SQLCIPHER_START_UP => std::thread::yield_now(),
+            Err(e) => return Err(e.into()),
+        }
+    }
+    READY.store(true, Ordering::Release);
+    Ok(())
 }
 
 /// Timestamps are kept to the millisecond so they survive a text round trip unchanged (the audit
@@ -89,38 +126,15 @@ impl Store {
 
     /// A connection to `path` keyed with `key`, the key proven by a first read.
     fn open_keyed(path: &Path, key: &DataKey) -> Result<Connection> {
-        // Under heavy load, keying failed a handful of times in thousands of test runs ("An error
-        // occurred with PRAGMA key") while other threads were keying or closing stores, with no
-        // SQLCipher log line to say why and no way found to provoke it on demand (last seen in CI
-        // while apt was installing packages beside the build). Keying one connection at a time did
-        // not remove it; keying is read-only, so a fresh connection is tried again, at most twice.
-        // tests/concurrent_open.rs churns this path.
-        const ATTEMPTS: usize = 3;
-        static KEYING: Mutex<()> = Mutex::new(());
+        wait_for_sqlcipher()?;
         let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
-        let mut attempt = 1;
-        loop {
-            let conn = Connection::open_with_flags(path, flags)?;
-            let keyed = {
-                let _one_at_a_time = KEYING.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-                conn.pragma_update(None, "key", key.sqlcipher_pragma_value().as_str())
-            };
-            match keyed {
-                Ok(()) => {}
-                Err(e) if attempt < ATTEMPTS && is_keying_failure(&e) => {
-                    attempt += 1;
-                    continue;
-                }
-                Err(e) => return Err(e.into()),
-            }
-            // The first read proves the key; SQLCipher reports a wrong key as "not a database".
-            return match conn.query_row("SELECT count(*) FROM sqlite_master", [], |row| row.get::<_, i64>(0)) {
-                Ok(_) => Ok(conn),
-                Err(rusqlite::Error::SqliteFailure(e, _)) if e.code == ErrorCode::NotADatabase => {
-                    Err(CoreError::NotAStore)
-                }
-                Err(e) => Err(e.into()),
-            };
+        let conn = Connection::open_with_flags(path, flags)?;
+        conn.pragma_update(None, "key", key.sqlcipher_pragma_value().as_str())?;
+        // The first read proves the key; SQLCipher reports a wrong key as "not a database".
+        match conn.query_row("SELECT count(*) FROM sqlite_master", [], |row| row.get::<_, i64>(0)) {
+            Ok(_) => Ok(conn),
+            Err(rusqlite::Error::SqliteFailure(e, _)) if e.code == ErrorCode::NotADatabase => Err(CoreError::NotAStore),
+            Err(e) => Err(e.into()),
         }
     }
 
