@@ -14,6 +14,7 @@
 
 pub mod bundle;
 pub mod gzip;
+pub mod provision;
 
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
