@@ -2,6 +2,7 @@
 
 use clap::{Parser, Subcommand};
 use fieldkit_protocol::Enrolment;
+use fieldkit_protocol::provision;
 use huduma_sync::config::{Config, StorageConfig};
 use huduma_sync::console::delivery::{Deliverer, Endpoint};
 use huduma_sync::console::{Console, ConsoleSettings, auth};
@@ -140,6 +141,10 @@ enum CaCommand {
     Init {
         #[arg(long, default_value = "Huduma Mashinani Field Kit CA")]
         name: String,
+        /// A trainers' demo deployment: its certificates are marked TRAINING, and production
+        /// laptops and servers refuse them (as this server refuses production laptops).
+        #[arg(long)]
+        training: bool,
     },
 }
 
@@ -153,9 +158,14 @@ enum DeviceCommand {
         /// Where the laptop will reach this server, e.g. https://sync.huduma.example:8443.
         #[arg(long)]
         server_url: String,
-        /// The enrolment file to write (it holds the laptop's private key: mode 0600).
+        /// The enrolment file to write (it holds the laptop's private key: mode 0600). With
+        /// --sealed, name it K7QM.fkprov.
         #[arg(long)]
         out: PathBuf,
+        /// Write a provisioning bundle (the enrolment encrypted under a one-time code, printed
+        /// here) instead of a plaintext TOML enrolment file. Give the code separately from the file.
+        #[arg(long)]
+        sealed: bool,
     },
     /// List enrolled laptops.
     List,
@@ -184,9 +194,14 @@ fn run(cli: Cli) -> Result<(), Failure> {
     tracing_subscriber::fmt().with_env_filter(tracing_subscriber::EnvFilter::try_new(&config.log)?).init();
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     match cli.command {
-        Command::Ca(CaCommand::Init { name }) => {
-            let fingerprint = pki::init_ca(&config.pki_dir, &name)?;
-            println!("CA created in {} (SHA-256 {fingerprint})", config.pki_dir.display());
+        Command::Ca(CaCommand::Init { name, training }) => {
+            let deployment = if training {
+                fieldkit_protocol::Deployment::Training
+            } else {
+                fieldkit_protocol::Deployment::Production
+            };
+            let fingerprint = pki::init_ca_for(&config.pki_dir, &name, deployment)?;
+            println!("{deployment} CA created in {} (SHA-256 {fingerprint})", config.pki_dir.display());
             Ok(())
         }
         Command::Openapi => {
@@ -264,8 +279,8 @@ async fn on_storage<S: huduma_sync::Backend>(
             }
             Ok(())
         }
-        Command::Device(DeviceCommand::Enrol { id, server_url, out }) => {
-            enrol(config, &*storage, &id, &server_url, &out).await
+        Command::Device(DeviceCommand::Enrol { id, server_url, out, sealed }) => {
+            enrol(config, &*storage, &id, &server_url, &out, sealed).await
         }
         Command::Device(DeviceCommand::List) => {
             println!("{:<6} {:<22} {:<22} fingerprint", "id", "enrolled", "revoked");
@@ -476,6 +491,7 @@ async fn enrol<S: Storage>(
     id: &str,
     server_url: &str,
     out: &Path,
+    sealed: bool,
 ) -> Result<(), Failure> {
     if !server_url.starts_with("https://") {
         return Err(format!("--server-url {server_url}: laptops only sync over https://").into());
@@ -492,12 +508,38 @@ async fn enrol<S: Storage>(
         key_pem: credentials.key_pem,
         import_key: Some(pki::import_key(&config.pki_dir)?.public_hex()),
     };
-    let text = toml::to_string(&enrolment)?;
+    // Everything that can fail is done before the device is registered; the code exists only
+    // here and on the ICT officer's screen.
+    let (bytes, code) = if sealed {
+        let code = provision::OneTimeCode::generate()?;
+        let created_at = time::OffsetDateTime::now_utc().format(&time::format_description::well_known::Rfc3339)?;
+        (provision::seal(&enrolment, &code, &created_at)?, Some(code))
+    } else {
+        (toml::to_string(&enrolment)?.into_bytes(), None)
+    };
     // Registered first: a file without a registration would be refused anyway, while a
     // registration without a file can simply be revoked.
     storage.enrol_device(id, &credentials.fingerprint).await?;
-    write_secret(out, &text)?;
-    println!("{id} enrolled (certificate SHA-256 {}); enrolment file {}", credentials.fingerprint, out.display());
+    write_secret(out, &bytes)?;
+    match code {
+        None => println!(
+            "{id} enrolled (certificate SHA-256 {}); enrolment file {}",
+            credentials.fingerprint,
+            out.display()
+        ),
+        Some(code) => {
+            println!(
+                "{id} enrolled (certificate SHA-256 {}); provisioning bundle {}",
+                credentials.fingerprint,
+                out.display()
+            );
+            println!("One-time code: {}", *code.grouped());
+            println!(
+                "Give this code to the laptop's ICT officer separately from the file (by phone or in person, \
+                 never on the same stick or in the same message): the file is useless without it."
+            );
+        }
+    }
     Ok(())
 }
 
@@ -509,7 +551,7 @@ fn read_input(path: &Path) -> Result<(String, String), Failure> {
     Ok((name, text))
 }
 
-fn write_secret(path: &Path, text: &str) -> std::io::Result<()> {
+fn write_secret(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     use std::io::Write;
     let mut options = std::fs::OpenOptions::new();
     options.write(true).create_new(true);
@@ -519,7 +561,7 @@ fn write_secret(path: &Path, text: &str) -> std::io::Result<()> {
         options.mode(0o600);
     }
     let mut file = options.open(path)?;
-    file.write_all(text.as_bytes())?;
+    file.write_all(bytes)?;
     file.sync_all()
 }
 

@@ -8,6 +8,7 @@
 //! every TLS 1.3 stack speaks and which signs fast on old laptops.
 
 use fieldkit_protocol::bundle::ImportSecret;
+use fieldkit_protocol::{Deployment, TRAINING_UNIT};
 use rcgen::{
     BasicConstraints, CertificateParams, DistinguishedName, DnType, ExtendedKeyUsagePurpose, IsCa, Issuer, KeyPair,
     KeyUsagePurpose, SanType,
@@ -114,9 +115,22 @@ fn validity(params: &mut CertificateParams, lifetime: Duration) {
     params.not_after = now + lifetime;
 }
 
-/// Creates the CA in `dir` (made if missing). Refuses to replace an existing CA: every laptop
-/// trusts it, and a new one would strand them all.
+/// Creates a production CA in `dir`; see [`init_ca_for`].
 pub fn init_ca(dir: &Path, name: &str) -> Result<String, PkiError> {
+    init_ca_for(dir, name, Deployment::Production)
+}
+
+/// Marks a certificate as training when it is one (see [`fieldkit_protocol::deployment`]).
+fn mark(params: &mut CertificateParams, deployment: Deployment) {
+    if deployment == Deployment::Training {
+        params.distinguished_name.push(DnType::OrganizationalUnitName, TRAINING_UNIT);
+    }
+}
+
+/// Creates the CA in `dir` (made if missing). Refuses to replace an existing CA: every laptop
+/// trusts it, and a new one would strand them all. A training CA, and every certificate it
+/// issues, is marked so that production servers and laptops refuse it.
+pub fn init_ca_for(dir: &Path, name: &str, deployment: Deployment) -> Result<String, PkiError> {
     let (cert_path, key_path) = (dir.join(CA_CERT), dir.join(CA_KEY));
     for path in [&cert_path, &key_path] {
         if path.exists() {
@@ -136,6 +150,7 @@ pub fn init_ca(dir: &Path, name: &str) -> Result<String, PkiError> {
     dn.push(DnType::OrganizationName, "Huduma Kenya");
     dn.push(DnType::CountryName, "KE");
     params.distinguished_name = dn;
+    mark(&mut params, deployment);
     params.is_ca = IsCa::Ca(BasicConstraints::Constrained(0));
     params.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign, KeyUsagePurpose::DigitalSignature];
     validity(&mut params, CA_LIFETIME);
@@ -156,11 +171,24 @@ fn load_issuer(dir: &Path) -> Result<Issuer<'static, KeyPair>, PkiError> {
         .map_err(|e| PkiError::BadFile { path: cert_path, message: e.to_string() })
 }
 
+/// Which deployment the CA in `dir` serves: training if its certificate is marked so.
+pub fn deployment(dir: &Path) -> Result<Deployment, PkiError> {
+    let path = dir.join(CA_CERT);
+    Deployment::of_pem(&read(&path)?).map_err(|e| PkiError::BadFile { path, message: e.to_string() })
+}
+
 /// Issues (or replaces) the server's certificate for `hosts`: DNS names or IP addresses the
 /// laptops dial. Replacing it needs no change on laptops: they pin the CA.
 pub fn issue_server_cert(dir: &Path, hosts: &[String]) -> Result<String, PkiError> {
+    issue_server_cert_as(dir, hosts, deployment(dir)?)
+}
+
+/// [`issue_server_cert`] with the deployment mark chosen by the caller rather than the CA: only
+/// tests use it, to play a CA that was misused for the other deployment.
+pub fn issue_server_cert_as(dir: &Path, hosts: &[String], deployment: Deployment) -> Result<String, PkiError> {
     let issuer = load_issuer(dir)?;
     let mut params = CertificateParams::default();
+    mark(&mut params, deployment);
     params.distinguished_name.push(DnType::CommonName, hosts.first().map(String::as_str).unwrap_or("huduma-sync"));
     for host in hosts {
         let san = match host.parse::<std::net::IpAddr>() {
@@ -185,10 +213,23 @@ pub fn issue_device_cert(dir: &Path, device_id: &str) -> Result<DeviceCredential
     if !fieldkit_protocol::is_valid_device_id(device_id) {
         return Err(PkiError::BadDeviceId(device_id.to_string()));
     }
+    issue_device_cert_as(dir, device_id, deployment(dir)?)
+}
+
+/// [`issue_device_cert`] with the deployment mark chosen by the caller (tests of misuse only).
+pub fn issue_device_cert_as(
+    dir: &Path,
+    device_id: &str,
+    deployment: Deployment,
+) -> Result<DeviceCredentials, PkiError> {
+    if !fieldkit_protocol::is_valid_device_id(device_id) {
+        return Err(PkiError::BadDeviceId(device_id.to_string()));
+    }
     let issuer = load_issuer(dir)?;
     let mut params = CertificateParams::default();
     params.distinguished_name.push(DnType::CommonName, device_id);
     params.distinguished_name.push(DnType::OrganizationalUnitName, "Field Kit laptop");
+    mark(&mut params, deployment);
     params.key_usages = vec![KeyUsagePurpose::DigitalSignature];
     params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ClientAuth];
     validity(&mut params, DEVICE_LIFETIME);

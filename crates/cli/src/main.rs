@@ -6,6 +6,7 @@
 
 use fieldkit_core::documents::{self, Paper, SlipOptions};
 use fieldkit_core::paths;
+use fieldkit_core::provisioning::EnrolmentFile;
 mod pin;
 
 use clap::{Parser, Subcommand};
@@ -84,10 +85,15 @@ enum Command {
     /// Work with service catalogue files
     #[command(subcommand)]
     Catalogue(CatalogueCommand),
-    /// Install this laptop's enrolment file from `huduma-sync device enrol` (ICT officer)
+    /// Install this laptop's enrolment from `huduma-sync device enrol`: a provisioning bundle
+    /// (`--sealed`, opened with its one-time code) or a plaintext enrolment file (ICT officer)
     Enrol {
         #[arg(long)]
         from: std::path::PathBuf,
+        /// The bundle's one-time code (e.g. 7KQ2-M9XD-4HNP-0RTA); prefer FIELDKIT_PROVISION_CODE
+        /// or the prompt, since arguments show in the process list
+        #[arg(long, env = "FIELDKIT_PROVISION_CODE", hide_env_values = true)]
+        code: Option<String>,
     },
     /// Send the outbox to the sync server and fetch MDA decisions, showing progress
     Sync,
@@ -254,6 +260,15 @@ fn main() -> ExitCode {
     }
 }
 
+/// A provisioning bundle's one-time code from a hidden prompt (`--code` and
+/// `FIELDKIT_PROVISION_CODE` were not given). Hidden like a PIN: it opens the laptop's key.
+fn read_provision_code(from: &std::path::Path) -> Result<String, Failure> {
+    rpassword::prompt_password(format!("One-time code for {}: ", from.display())).map_err(|e| Failure::Usage {
+        code: "provisioning_code_unavailable",
+        message: format!("{e} (give --code or set FIELDKIT_PROVISION_CODE)"),
+    })
+}
+
 fn run(cli: Cli, lang: Lang) -> Result<(), Failure> {
     let catalogue = match &cli.catalogue {
         Some(path) => Some(std::sync::Arc::new(Catalogue::load(path)?)),
@@ -389,16 +404,30 @@ fn run(cli: Cli, lang: Lang) -> Result<(), Failure> {
             print_applications(&out, &session.applications(state)?);
         }
         Command::Services | Command::Catalogue(_) => {}
-        Command::Enrol { from } => {
-            let text = std::fs::read_to_string(&from).map_err(|e| {
-                Failure::Core(fieldkit_core::CoreError::EnrolmentInvalid(format!("{}: {e}", from.display())))
-            })?;
-            let enrolment: fieldkit_protocol::Enrolment = toml::from_str(&text)
-                .map_err(|e| Failure::Core(fieldkit_core::CoreError::EnrolmentInvalid(e.to_string())))?;
+        Command::Enrol { from, code } => {
+            // The file is read (and a bundle opened) before the PIN is asked for, so a wrong file
+            // or code is reported without signing anyone in.
+            let file = EnrolmentFile::read(&from)?;
+            let sealed = file.needs_code();
+            let code = match code {
+                Some(code) => Some(code),
+                None if sealed => Some(read_provision_code(&from)?),
+                None => None,
+            };
+            let enrolment = file.open(code.as_deref())?;
             let mut session = sign_in(&profile, cli.officer.as_deref())?;
             session.enrol(&enrolment)?;
-            let value = serde_json::json!({ "device_id": enrolment.device_id, "server_url": enrolment.server_url });
-            out.print(&value, &format!("Enrolled as {} for {}", enrolment.device_id, enrolment.server_url));
+            let value = serde_json::json!({ "device_id": enrolment.device_id, "server_url": enrolment.server_url,
+                                            "sealed": sealed });
+            out.print(
+                &value,
+                &format!(
+                    "Enrolled as {} for {}\n{} holds this laptop's private key: delete it, and any copy, now that it is installed.",
+                    enrolment.device_id,
+                    enrolment.server_url,
+                    from.display()
+                ),
+            );
         }
         Command::Sync => {
             let mut session = sign_in(&profile, cli.officer.as_deref())?;

@@ -4,6 +4,7 @@
 //! CLI translate into English or Kiswahili. Codes never change meaning once released; add new ones.
 
 use crate::lang::Text;
+use fieldkit_protocol::Deployment;
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -224,6 +225,9 @@ pub enum CoreError {
     ServerNotTrusted(String),
     #[error("the sync server does not know this laptop")]
     DeviceUnknown,
+    /// A training (demo) profile met a production server or enrolment, or the other way round.
+    #[error("a {profile} profile refused a {other} {what}")]
+    WrongDeployment { profile: Deployment, other: Deployment, what: &'static str },
     #[error("this laptop has been revoked by the sync server")]
     DeviceRevoked,
     #[error("the sync server does not serve this version of the Field Kit: {0}")]
@@ -241,6 +245,15 @@ pub enum CoreError {
     NothingToExport,
     #[error("the export bundle could not be made: {0}")]
     ExportFailed(String),
+    /// What was typed as a provisioning bundle's one-time code cannot be one (length, characters).
+    #[error("not a one-time code: {0}")]
+    ProvisioningCodeFormat(String),
+    /// A well-formed code that is not the one the provisioning bundle was sealed with.
+    #[error("the one-time code does not open this provisioning bundle")]
+    ProvisioningWrongCode,
+    /// The provisioning bundle was changed or damaged after headquarters made it.
+    #[error("the provisioning bundle was changed or damaged after it was made: {0}")]
+    ProvisioningTampered(String),
 
     // --- documents -------------------------------------------------------------------------------
     /// A draft is not an application yet, so it has no acknowledgement slip.
@@ -287,10 +300,15 @@ impl CoreError {
             CoreError::SyncUnreachable(_) => "sync_unreachable",
             CoreError::ServerNotTrusted(_) => "server_not_trusted",
             CoreError::DeviceUnknown => "device_unknown",
+            CoreError::WrongDeployment { profile: Deployment::Training, .. } => "training_profile_refuses_production",
+            CoreError::WrongDeployment { .. } => "production_profile_refuses_training",
             CoreError::DeviceRevoked => "device_revoked",
             CoreError::ExportNotSetUp => "export_not_set_up",
             CoreError::NothingToExport => "nothing_to_export",
             CoreError::ExportFailed(_) => "export_failed",
+            CoreError::ProvisioningCodeFormat(_) => "provisioning_code_format",
+            CoreError::ProvisioningWrongCode => "provisioning_wrong_code",
+            CoreError::ProvisioningTampered(_) => "provisioning_tampered",
             CoreError::SlipForDraft(_) => "slip_for_draft",
             CoreError::DocumentFailed(_) => "document_failed",
             CoreError::ProtocolUnsupported(_) => "protocol_unsupported",
@@ -380,12 +398,17 @@ impl CoreError {
             | CoreError::ProtocolUnsupported(detail)
             | CoreError::ExportFailed(detail)
             | CoreError::DocumentFailed(detail) => vec![("detail", detail.clone())],
+            CoreError::ProvisioningCodeFormat(detail) | CoreError::ProvisioningTampered(detail) => {
+                vec![("detail", detail.clone())]
+            }
+            CoreError::ProvisioningWrongCode => Vec::new(),
             CoreError::SlipForDraft(reference) => vec![("reference", reference.clone())],
             CoreError::SyncRefused { code, message } => vec![("code", code.clone()), ("detail", message.clone())],
             CoreError::SyncHeldForBattery { percent, waiting } => {
                 vec![("percent", percent.to_string()), ("waiting", waiting.to_string())]
             }
             CoreError::NotEnrolled
+            | CoreError::WrongDeployment { .. }
             | CoreError::DeviceUnknown
             | CoreError::DeviceRevoked
             | CoreError::ExportNotSetUp

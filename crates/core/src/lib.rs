@@ -20,6 +20,7 @@ pub mod messages;
 pub mod officer;
 pub mod paths;
 pub mod planning;
+pub mod provisioning;
 pub mod reference;
 pub mod session;
 pub mod store;

@@ -71,6 +71,8 @@ pub struct Profile {
     clock: Arc<dyn Clock>,
     /// The catalogue forms are checked against; the built-in one unless set.
     catalogue: Option<Arc<Catalogue>>,
+    /// What a profile created through this handle will be; an existing one says in its store.
+    deployment: fieldkit_protocol::Deployment,
 }
 
 impl std::fmt::Debug for Profile {
@@ -85,7 +87,20 @@ impl Profile {
     }
 
     pub fn with_clock(dir: impl Into<PathBuf>, config: Config, clock: Arc<dyn Clock>) -> Profile {
-        Profile { dir: dir.into(), config, clock, catalogue: None }
+        Profile {
+            dir: dir.into(),
+            config,
+            clock,
+            catalogue: None,
+            deployment: fieldkit_protocol::Deployment::Production,
+        }
+    }
+
+    /// A trainer's demo profile: created as `training`, so it refuses production enrolments and
+    /// servers, and its slips, reports and screens say TRAINING.
+    pub fn for_training(mut self) -> Profile {
+        self.deployment = fieldkit_protocol::Deployment::Training;
+        self
     }
 
     /// Uses `catalogue` instead of the built-in one (a newer version received through sync).
@@ -151,7 +166,7 @@ impl Profile {
         let mut store = Store::open(&self.store_path(), &key)?;
         restrict_permissions(&self.store_path())?;
         let now = self.clock.now();
-        store.initialise(profile_id, prefix, &officer, now)?;
+        store.initialise(profile_id, prefix, &officer, self.deployment, now)?;
 
         let mut keyring = Keyring::new(profile_id);
         keyring.upsert(seal_entry(&key, profile_id, &officer, pin, &self.config)?);
@@ -949,8 +964,13 @@ impl Session {
     /// server https, its certificates and key usable together.
     pub fn enrol(&mut self, enrolment: &fieldkit_protocol::Enrolment) -> Result<()> {
         crate::sync::client::tls_config(enrolment)?;
+        let theirs = crate::sync::client::enrolment_deployment(enrolment)?;
         let by = self.officer.number.clone();
         let (store, now) = self.store_for(Action::EnrolDevice)?;
+        let ours = store.deployment()?;
+        if theirs != ours {
+            return Err(CoreError::WrongDeployment { profile: ours, other: theirs, what: "enrolment" });
+        }
         let prefix = store.laptop_prefix()?;
         if enrolment.device_id != prefix.as_str() {
             return Err(CoreError::EnrolmentInvalid(format!(
@@ -962,12 +982,23 @@ impl Session {
         store.set_enrolment(enrolment, &by, now)
     }
 
+    /// Whether this is a trainer's demo profile (`Training`) or a real one; any signed-in officer
+    /// may ask, since every screen shows it.
+    pub fn deployment(&mut self) -> Result<fieldkit_protocol::Deployment> {
+        let (store, _) = self.store_for(Action::RecordSyncOutcome)?;
+        store.deployment()
+    }
+
     /// A client for the server this laptop is enrolled with.
     pub fn sync_client(&mut self) -> Result<crate::sync::SyncClient> {
         let (store, _) = self.store_for(Action::RecordSyncOutcome)?;
         let enrolment = store.enrolment()?.ok_or(CoreError::NotEnrolled)?;
         if store.revoked_at()?.is_some() {
             return Err(CoreError::DeviceRevoked);
+        }
+        let (ours, theirs) = (store.deployment()?, crate::sync::client::enrolment_deployment(&enrolment)?);
+        if theirs != ours {
+            return Err(CoreError::WrongDeployment { profile: ours, other: theirs, what: "enrolment" });
         }
         crate::sync::SyncClient::new(&enrolment)
     }

@@ -5,7 +5,7 @@ use fieldkit_core::crypto::DataKey;
 use fieldkit_core::{LaptopPrefix, Reference, Store};
 use rusqlite::Connection;
 
-const LATEST: i64 = 6;
+const LATEST: i64 = 7;
 
 /// The schema as SQLite records it, so two stores can be compared.
 fn schema(conn: &Connection) -> Vec<String> {
@@ -66,7 +66,7 @@ fn seed(conn: &Connection, version: i64) {
         )
         .expect("seed v5");
         conn.execute_batch(
-            "INSERT INTO outreaches VALUES ('0190e000-0000-7000-8000-0000000000aa', 1,
+            "INSERT INTO outreaches (id, revision, plan, received_at) VALUES ('0190e000-0000-7000-8000-0000000000aa', 1,
                  '{\"id\":\"0190e000-0000-7000-8000-0000000000aa\",\"revision\":1,\"name\":\"Kangema\",\"centre\":\"Murang''a\",\"county_code\":\"021\",\"place\":\"Kangema market\",\"starts_on\":\"2026-12-01\",\"ends_on\":\"2026-12-02\",\"services\":[],\"status\":\"confirmed\"}',
                  '2026-01-01T00:00:00Z');",
         )
@@ -108,6 +108,8 @@ fn every_earlier_version_upgrades_to_the_latest_schema_keeping_its_rows() {
         assert_eq!(upgraded.integrity_check().expect("check"), ["ok"]);
         if from >= 1 {
             assert_eq!(upgraded.laptop_prefix().expect("prefix").as_str(), "K7QM", "rows kept from {from}");
+            // Every profile made before migration 7 was a real one, not a trainer's demo.
+            assert_eq!(upgraded.deployment().expect("deployment"), fieldkit_protocol::Deployment::Production);
             let kamau = upgraded.citizen(uuid::Uuid::parse_str("0190e000-0000-7000-8000-000000000001").expect("uuid"));
             let kamau = kamau.expect("a citizen from before schema 2 still reads");
             assert_eq!((kamau.details.sub_county, kamau.details.kra_pin), (None, None));
@@ -121,6 +123,9 @@ fn every_earlier_version_upgrades_to_the_latest_schema_keeping_its_rows() {
         if from < 3 {
             let state = upgraded.sync_state().expect("sync state");
             assert_eq!((state.pull_cursor, state.last_success_at), (0, None), "a store new to sync starts at 0");
+        }
+        if from == 6 {
+            assert_eq!(upgraded.outreaches().expect("plans").len(), 1, "plans kept from 6");
         }
         if from == 5 {
             // A plan received before migration 6 is kept, and is not something to upload.

@@ -13,8 +13,11 @@
 //! and the offline [`bundle`] work on byte slices).
 
 pub mod bundle;
+pub mod deployment;
 pub mod gzip;
 pub mod provision;
+
+pub use deployment::{Deployment, TRAINING_UNIT};
 
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};

@@ -158,6 +158,13 @@ pub(crate) const MIGRATIONS: &[&str] = &[
     CREATE INDEX feedback_by_day ON feedback(given_on);
     CREATE INDEX feedback_waiting ON feedback(synced) WHERE synced = 0;
     "#,
+    // 7: which deployment the profile belongs to (issue 9). Trainers' demo profiles are
+    // `training` from creation and never enrol with, or sync to, production; every profile made
+    // before this existed was a real one.
+    r#"
+    ALTER TABLE device ADD COLUMN deployment TEXT NOT NULL DEFAULT 'production'
+        CHECK (deployment IN ('production', 'training'));
+    "#,
 ];
 
 pub(crate) const LATEST: i64 = MIGRATIONS.len() as i64;

@@ -166,13 +166,15 @@ impl Store {
         profile_id: Uuid,
         prefix: &LaptopPrefix,
         first: &Officer,
+        deployment: fieldkit_protocol::Deployment,
         now: OffsetDateTime,
     ) -> Result<()> {
         let at = format_time(now)?;
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         tx.execute(
-            "INSERT INTO device (singleton, profile_id, laptop_prefix, next_sequence, created_at) VALUES (1, ?1, ?2, 1, ?3)",
-            params![profile_id.to_string(), prefix.as_str(), at],
+            "INSERT INTO device (singleton, profile_id, laptop_prefix, next_sequence, created_at, deployment) \
+             VALUES (1, ?1, ?2, 1, ?3, ?4)",
+            params![profile_id.to_string(), prefix.as_str(), at, deployment.as_str()],
         )?;
         insert_officer(&tx, first, first.number.as_str(), &at)?;
         tx.commit()?;
@@ -182,6 +184,16 @@ impl Store {
     pub fn profile_id(&self) -> Result<Uuid> {
         let text: String = self.conn.query_row("SELECT profile_id FROM device", [], |row| row.get(0))?;
         Uuid::parse_str(&text).map_err(|_| CoreError::NotAStore)
+    }
+
+    /// Training (a trainer's demo profile) or production, fixed when the profile was created.
+    pub fn deployment(&self) -> Result<fieldkit_protocol::Deployment> {
+        let text: String = self.conn.query_row("SELECT deployment FROM device", [], |row| row.get(0))?;
+        match text.as_str() {
+            "training" => Ok(fieldkit_protocol::Deployment::Training),
+            "production" => Ok(fieldkit_protocol::Deployment::Production),
+            _ => Err(CoreError::NotAStore),
+        }
     }
 
     pub fn laptop_prefix(&self) -> Result<LaptopPrefix> {

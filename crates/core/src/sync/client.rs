@@ -6,12 +6,15 @@
 //! that is not ours (stop, tell the ICT officer), this laptop unknown or revoked, an old build.
 
 use crate::error::{CoreError, Result};
+use fieldkit_protocol::Deployment;
 use fieldkit_protocol::{
     ApplicationRecord, Enrolment, ErrorBody, ErrorCode, MAX_BODY_BYTES, PROTOCOL_VERSION, PullRequest, PullResponse,
     PushRequest, PushResponse, gzip, paths,
 };
+use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::pki_types::pem::PemObject;
-use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName, UnixTime};
+use rustls::{CertificateError, DigitallySignedStruct, OtherError, SignatureScheme};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -75,15 +78,90 @@ pub fn tls_config(enrolment: &Enrolment) -> Result<rustls::ClientConfig> {
     }
     let key =
         PrivateKeyDer::from_pem_slice(enrolment.key_pem.as_bytes()).map_err(|e| invalid(format!("key_pem: {e}")))?;
+    let laptop = Deployment::of_certificate(&chain[0]).map_err(|e| invalid(format!("cert_pem: {e}")))?;
     let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let signed_by_our_ca =
+        rustls::client::WebPkiServerVerifier::builder_with_provider(Arc::new(roots), provider.clone())
+            .build()
+            .map_err(|e| invalid(format!("ca_pem: {e}")))?;
     let mut config = rustls::ClientConfig::builder_with_provider(provider)
         .with_protocol_versions(&[&rustls::version::TLS13])
         .map_err(invalid)?
-        .with_root_certificates(roots)
+        .dangerous()
+        .with_custom_certificate_verifier(Arc::new(SameDeployment { inner: signed_by_our_ca, laptop }))
         .with_client_auth_cert(chain, key)
         .map_err(|e| invalid(format!("the certificate and key do not belong together: {e}")))?;
     config.alpn_protocols = vec![b"http/1.1".to_vec()];
     Ok(config)
+}
+
+/// The deployment (training or production) an enrolment's laptop certificate belongs to.
+pub fn enrolment_deployment(enrolment: &Enrolment) -> Result<Deployment> {
+    Deployment::of_pem(&enrolment.cert_pem).map_err(|e| invalid(format!("cert_pem: {e}")))
+}
+
+/// Why the handshake was abandoned when the server is of the other deployment; carried inside
+/// rustls's error so [`transport_error`] can tell the officer exactly that.
+#[derive(Debug, thiserror::Error)]
+#[error("a {laptop} laptop refused a {server} server")]
+struct OtherDeployment {
+    laptop: Deployment,
+    server: Deployment,
+}
+
+/// The CA's verdict first (the server's certificate chains to the pinned CA and names the host),
+/// then the deployment: a training laptop never talks to a production server, nor the other way
+/// round, and the check happens before the laptop has sent a byte of data. "Dangerous" in rustls's
+/// terms only because it is custom: every check the standard verifier makes still runs.
+#[derive(Debug)]
+struct SameDeployment {
+    inner: Arc<rustls::client::WebPkiServerVerifier>,
+    laptop: Deployment,
+}
+
+impl ServerCertVerifier for SameDeployment {
+    fn verify_server_cert(
+        &self,
+        end_entity: &CertificateDer<'_>,
+        intermediates: &[CertificateDer<'_>],
+        server_name: &ServerName<'_>,
+        ocsp_response: &[u8],
+        now: UnixTime,
+    ) -> std::result::Result<ServerCertVerified, rustls::Error> {
+        let verified = self.inner.verify_server_cert(end_entity, intermediates, server_name, ocsp_response, now)?;
+        match Deployment::of_certificate(end_entity) {
+            Ok(server) if server == self.laptop => Ok(verified),
+            Ok(server) => {
+                Err(rustls::Error::InvalidCertificate(CertificateError::Other(OtherError(Arc::new(OtherDeployment {
+                    laptop: self.laptop,
+                    server,
+                })))))
+            }
+            Err(_) => Err(rustls::Error::InvalidCertificate(CertificateError::BadEncoding)),
+        }
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> std::result::Result<HandshakeSignatureValid, rustls::Error> {
+        self.inner.verify_tls12_signature(message, cert, dss)
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> std::result::Result<HandshakeSignatureValid, rustls::Error> {
+        self.inner.verify_tls13_signature(message, cert, dss)
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+        self.inner.supported_verify_schemes()
+    }
 }
 
 impl SyncClient {
@@ -223,6 +301,16 @@ fn find_tls_error<'e>(error: &'e (dyn std::error::Error + 'static)) -> Option<&'
 fn transport_error(error: reqwest::Error) -> CoreError {
     if let Some(tls) = find_tls_error(&error) {
         return match tls {
+            rustls::Error::InvalidCertificate(CertificateError::Other(OtherError(other)))
+                if other.downcast_ref::<OtherDeployment>().is_some() =>
+            {
+                match other.downcast_ref::<OtherDeployment>() {
+                    Some(OtherDeployment { laptop, server }) => {
+                        CoreError::WrongDeployment { profile: *laptop, other: *server, what: "sync server" }
+                    }
+                    None => CoreError::ServerNotTrusted(format!("{other}")),
+                }
+            }
             rustls::Error::InvalidCertificate(reason) => CoreError::ServerNotTrusted(format!("{reason:?}")),
             rustls::Error::AlertReceived(alert) => {
                 use rustls::AlertDescription as A;
