@@ -508,8 +508,8 @@ async fn enrol<S: Storage>(
         key_pem: credentials.key_pem,
         import_key: Some(pki::import_key(&config.pki_dir)?.public_hex()),
     };
-    // Everything that can fail is done before the device is registered; the code exists only
-    // here and on the ICT officer's screen.
+    // Sealed before the device is registered, so a failure here leaves no registration behind.
+    // The code is kept nowhere: it exists only in this process and on the officer's screen.
     let (bytes, code) = if sealed {
         let code = provision::OneTimeCode::generate()?;
         let created_at = time::OffsetDateTime::now_utc().format(&time::format_description::well_known::Rfc3339)?;
