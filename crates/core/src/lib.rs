@@ -11,6 +11,7 @@ pub mod clock;
 pub mod config;
 pub mod counties;
 pub mod crypto;
+pub mod demo;
 pub mod documents;
 pub mod error;
 pub mod feedback;

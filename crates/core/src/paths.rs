@@ -11,9 +11,14 @@ fn xdg(var: &str, fallback_under_home: &str) -> Option<PathBuf> {
     }
 }
 
-/// `$XDG_DATA_HOME/huduma-fieldkit/production` (demo profiles will sit beside it).
+/// `$XDG_DATA_HOME/huduma-fieldkit/production`; the trainers' demo profile sits beside it.
 pub fn default_data_dir() -> Option<PathBuf> {
     xdg("XDG_DATA_HOME", ".local/share").map(|d| d.join(APP_DIR).join("production"))
+}
+
+/// `$XDG_DATA_HOME/huduma-fieldkit/demo`: the trainers' demo profile, never the production one.
+pub fn demo_data_dir() -> Option<PathBuf> {
+    xdg("XDG_DATA_HOME", ".local/share").map(|d| d.join(APP_DIR).join("demo"))
 }
 
 /// `$XDG_CONFIG_HOME/huduma-fieldkit/fieldkit.toml`; absent is fine (defaults apply).
