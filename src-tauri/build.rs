@@ -29,6 +29,7 @@ const COMMANDS: &[&str] = &[
     "save_outreach_plan",
     "export_outreach_plan",
     "record_feedback",
+    "import_provisioning_bundle",
 ];
 
 fn main() {

@@ -3,6 +3,7 @@
 //! - [`commands`] — what the webview may call (nothing else: build.rs, capabilities/);
 //! - [`state`] — the profile, the signed-in session, the language, the background sync;
 //! - [`sync`] — the sync thread and its events; [`device`] — battery, power, disk, link;
+//! - [`provisioning`] — the ICT officer installs the laptop's provisioning bundle;
 //! - [`error`] — errors as the UI receives them.
 //!
 //! Where the profile lives: `FIELDKIT_DATA_DIR`, else `$XDG_DATA_HOME/huduma-fieldkit/production`;
@@ -13,6 +14,7 @@ pub mod commands;
 pub mod device;
 pub mod error;
 pub mod printing;
+pub mod provisioning;
 pub mod state;
 pub mod sync;
 
@@ -92,6 +94,7 @@ pub fn run() {
             commands::save_outreach_plan,
             commands::export_outreach_plan,
             commands::record_feedback,
+            provisioning::import_provisioning_bundle,
         ])
         .run(tauri::generate_context!());
     if let Err(e) = result {

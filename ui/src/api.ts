@@ -288,6 +288,9 @@ export const api = {
   saveOutreachPlan: (plan: OutreachPlan, allowClashes: boolean) => invoke<PlanSavedView>("save_outreach_plan", { plan, allowClashes }),
   exportOutreachPlan: (id: string) => invoke<{ pdf_path: string; ics_path: string }>("export_outreach_plan", { id }),
   recordFeedback: (feedback: NewFeedback) => invoke<FeedbackRecord>("record_feedback", { feedback }),
+  /** ICT officer: install the laptop's provisioning bundle (path on this laptop) with its one-time code. */
+  importProvisioningBundle: (path: string, code: string) =>
+    invoke<{ device_id: string; server_url: string }>("import_provisioning_bundle", { path, code }),
 };
 
 export const events = {

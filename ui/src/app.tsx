@@ -131,7 +131,7 @@ export function App() {
           <button id="nav-home" onClick={() => setScreen({ kind: "home" })}>{w.home}</button>
           <button id="nav-citizen" onClick={() => setScreen({ kind: "citizen" })}>{w.nextCitizen}</button>
           <button id="nav-queue" onClick={() => setScreen({ kind: "queue" })}>{w.queue}</button>
-          <button id="nav-sync" onClick={() => setScreen({ kind: "sync" })}>{w.sync}</button>
+          <button id="nav-sync" onClick={() => setScreen({ kind: "sync" })}>{officer.role === "ict_officer" ? w.enrol : w.sync}</button>
           {officer.may_plan_outreaches && <button id="nav-planning" onClick={() => setScreen({ kind: "planning" })}>{w.planning}</button>}
           {officer.may_record_feedback && <button id="nav-feedback" onClick={() => setScreen({ kind: "feedback" })}>{w.feedback}</button>}
           <button id="lock" onClick={() => api.lock().then(() => setLocked(true)).catch(guard)}>{w.lock}</button>
@@ -156,7 +156,8 @@ export function App() {
   else if (screen.kind === "queue") body = <QueueScreen w={w} guard={guard} open={(citizen, service, draft) => setScreen({ kind: "form", citizen, service, draft })} />;
   else if (screen.kind === "planning" && officer.may_plan_outreaches) body = <PlanningScreen w={w} lang={lang} guard={guard} />;
   else if (screen.kind === "feedback" && officer.may_record_feedback) body = <FeedbackScreen w={w} lang={lang} guard={guard} />;
-  else if (screen.kind === "sync") body = <SyncPanel w={w} guard={guard} />;
+  // The ICT officer does not sync (they may not read applications); their sync screen enrols the laptop.
+  else if (screen.kind === "sync") body = officer.role === "ict_officer" ? <EnrolScreen w={w} guard={guard} /> : <SyncPanel w={w} guard={guard} />;
   else body = <HomeScreen w={w} lang={lang} go={setScreen} guard={guard} />;
 
   return (
@@ -544,6 +545,46 @@ function SyncPanel({ w, guard }: { w: Words; guard: (e: unknown) => void }) {
       {p && <p id="progress">{fill(w.progress, { sent: p.records_sent, waiting: p.records_waiting, up: bytes(p.bytes_sent), down: bytes(p.bytes_received) })}</p>}
       <button id="sync-now" class="primary" disabled={!view.enrolled} onClick={() => api.syncNow().catch(guard)}>{w.syncNow}</button>
     </section>
+  );
+}
+
+/** The ICT officer installs the provisioning bundle from headquarters (first start, or again after
+ * a revocation): the file's path (the desktop mounts the stick; the app has no file-system access
+ * of its own) and the one-time code that came separately. The core checks both; a wrong code or a
+ * changed file changes nothing. */
+function EnrolScreen({ w, guard }: { w: Words; guard: (e: unknown) => void }) {
+  const [path, setPath] = useState("");
+  const [code, setCode] = useState("");
+  const [error, setError] = useState("");
+  const [done, setDone] = useState("");
+  const [busy, setBusy] = useState(false);
+  const submit = async (e: Event) => {
+    e.preventDefault();
+    setBusy(true);
+    setError("");
+    setDone("");
+    try {
+      const enrolled = await api.importProvisioningBundle(path, code);
+      setDone(fill(w.enrolled, { device: enrolled.device_id, server: enrolled.server_url }));
+      setPath("");
+      setCode("");
+    } catch (err) {
+      if (isUiError(err) && err.code === "session_locked") guard(err);
+      else setError(errorText(err));
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <form class="card" id="enrol-form" onSubmit={submit}>
+      <h1>{w.enrolTitle}</h1>
+      <p>{w.enrolHelp}</p>
+      <label class="field">{w.bundlePath}<input id="bundle-path" ref={focusOnMount} value={path} spellcheck={false} autoComplete="off" onInput={(e) => setPath((e.target as HTMLInputElement).value)} /></label>
+      <label class="field">{w.oneTimeCode}<input id="one-time-code" value={code} spellcheck={false} autoComplete="off" placeholder="XXXX-XXXX-XXXX-XXXX" onInput={(e) => setCode((e.target as HTMLInputElement).value)} /></label>
+      {error && <em class="problem" id="enrol-error" role="alert">{error}</em>}
+      {done && <p id="enrolled" role="status">{done}</p>}
+      <button id="enrol" type="submit" class="primary" disabled={busy || !path.trim() || !code.trim()}>{w.enrol}</button>
+    </form>
   );
 }
 
