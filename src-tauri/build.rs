@@ -30,6 +30,9 @@ const COMMANDS: &[&str] = &[
     "export_outreach_plan",
     "record_feedback",
     "import_provisioning_bundle",
+    "training",
+    "start_scenario",
+    "switch_mode",
 ];
 
 fn main() {

@@ -421,7 +421,8 @@ pub async fn day_report(state: State<'_, AppState>, date: Option<String>) -> Ans
     let date = date.as_deref().map(fieldkit_core::documents::parse_day).transpose().map_err(|e| state.ui(e))?;
     let demo = state.demo;
     let (report, pdf, csv) = state.with_session(|s| {
-        let report = s.day_report(date)?.with_training(demo);
+        let report = s.day_report(date)?;
+        let report = if demo { report.with_training(true) } else { report };
         let (pdf, csv) = (report.to_pdf()?, report.to_csv()?);
         Ok((report, pdf, csv))
     })?;

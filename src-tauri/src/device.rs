@@ -86,15 +86,19 @@ fn sysfs() -> PathBuf {
     std::env::var_os("FIELDKIT_SYSFS_DIR").map_or_else(|| PathBuf::from("/sys"), PathBuf::from)
 }
 
-/// Reads the status for the app's profile.
+/// Reads the status for the app's profile. In training mode a scenario may play a battery
+/// running down (`Scenario::simulated_battery`), which the sync policy then sees too.
 pub fn read_for(state: &AppState) -> DeviceStatus {
     let root = sysfs();
-    read(
-        &root.join("class/power_supply"),
-        &root.join("class/net"),
-        state.profile.dir(),
-        state.profile.config().low_battery_percent,
-    )
+    let warn_at_percent = state.profile.config().low_battery_percent;
+    let mut status =
+        read(&root.join("class/power_supply"), &root.join("class/net"), state.profile.dir(), warn_at_percent);
+    if let Some(percent) = state.scenario().and_then(|s| s.simulated_battery()).filter(|_| state.demo) {
+        status.power = "battery";
+        status.battery_percent = Some(percent);
+        status.low_battery = percent <= warn_at_percent;
+    }
+    status
 }
 
 impl DeviceStatus {

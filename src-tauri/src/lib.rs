@@ -8,7 +8,12 @@
 //!
 //! Where the profile lives: `FIELDKIT_DATA_DIR`, else `$XDG_DATA_HOME/huduma-fieldkit/production`;
 //! configuration from `FIELDKIT_CONFIG` or `$XDG_CONFIG_HOME/huduma-fieldkit/fieldkit.toml` with
-//! `FIELDKIT_*` overrides. `FIELDKIT_DEMO=1` marks a trainer's demo profile on every screen.
+//! `FIELDKIT_*` overrides.
+//!
+//! Training mode (`--demo`, or `FIELDKIT_DEMO=1`): the trainers' demo profile, always in its own
+//! directory (`FIELDKIT_TRAINING_DIR`, else `$XDG_DATA_HOME/huduma-fieldkit/demo`; never
+//! `FIELDKIT_DATA_DIR`), created as a training profile on first start ([`training`]), enrolled
+//! with the local demo server when `FIELDKIT_DEMO_ENROLMENT` names its (training) enrolment file.
 
 pub mod commands;
 pub mod device;
@@ -17,20 +22,48 @@ pub mod printing;
 pub mod provisioning;
 pub mod state;
 pub mod sync;
+pub mod training;
 
 use fieldkit_core::{Config, Profile, paths};
 use std::path::PathBuf;
 use tauri::Manager;
 
-fn profile() -> Result<(Profile, bool), String> {
+struct Start {
+    profile: Profile,
+    demo: bool,
+    demo_enrolment: Option<fieldkit_protocol::Enrolment>,
+}
+
+fn start() -> Result<Start, String> {
     let config_path = std::env::var_os("FIELDKIT_CONFIG").map(PathBuf::from).or_else(paths::default_config_file);
     let config = Config::load(config_path.as_deref(), |name| std::env::var(name).ok()).map_err(|e| e.to_string())?;
-    let data_dir = std::env::var_os("FIELDKIT_DATA_DIR")
+    let demo = std::env::args().any(|a| a == "--demo") || std::env::var("FIELDKIT_DEMO").is_ok_and(|v| v == "1");
+    if !demo {
+        let data_dir = std::env::var_os("FIELDKIT_DATA_DIR")
+            .map(PathBuf::from)
+            .or_else(paths::default_data_dir)
+            .ok_or("cannot work out a data directory: set FIELDKIT_DATA_DIR or HOME")?;
+        return Ok(Start { profile: Profile::new(data_dir, config), demo, demo_enrolment: None });
+    }
+    let demo_dir = std::env::var_os("FIELDKIT_TRAINING_DIR")
         .map(PathBuf::from)
-        .or_else(paths::default_data_dir)
-        .ok_or("cannot work out a data directory: set FIELDKIT_DATA_DIR or HOME")?;
-    let demo = std::env::var("FIELDKIT_DEMO").is_ok_and(|v| v == "1");
-    Ok((Profile::new(data_dir, config), demo))
+        .or_else(paths::demo_data_dir)
+        .ok_or("cannot work out the training data directory: set FIELDKIT_TRAINING_DIR or HOME")?;
+    let demo_enrolment = match std::env::var_os("FIELDKIT_DEMO_ENROLMENT") {
+        None => None,
+        Some(path) => {
+            let text =
+                std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", PathBuf::from(&path).display()))?;
+            Some(toml::from_str(&text).map_err(|e| format!("{}: {e}", PathBuf::from(&path).display()))?)
+        }
+    };
+    let profile = fieldkit_core::demo::profile(&demo_dir, config);
+    if !profile.exists() {
+        let today = fieldkit_core::clock::kenyan_date(time::OffsetDateTime::now_utc());
+        fieldkit_core::demo::start(&profile, fieldkit_core::demo::Scenario::FirstDay, today, demo_enrolment.as_ref())
+            .map_err(|e| format!("could not prepare the training profile: {e}"))?;
+    }
+    Ok(Start { profile, demo, demo_enrolment })
 }
 
 /// Renders the webview without the GPU: a page of forms needs none, and on the laptops' weak
@@ -49,7 +82,7 @@ fn software_rendering(app: &tauri::App) {
 }
 
 pub fn run() {
-    let (profile, demo) = match profile() {
+    let Start { profile, demo, demo_enrolment } = match start() {
         Ok(found) => found,
         Err(message) => {
             eprintln!("huduma-fieldkit: {message}");
@@ -57,7 +90,7 @@ pub fn run() {
         }
     };
     let result = tauri::Builder::default()
-        .manage(state::AppState::new(profile, demo))
+        .manage(state::AppState::new(profile, demo, demo_enrolment))
         .setup(|app| {
             if !app.state::<state::AppState>().profile.config().gpu_compositing {
                 software_rendering(app);
@@ -95,6 +128,9 @@ pub fn run() {
             commands::export_outreach_plan,
             commands::record_feedback,
             provisioning::import_provisioning_bundle,
+            training::training,
+            training::start_scenario,
+            training::switch_mode,
         ])
         .run(tauri::generate_context!());
     if let Err(e) = result {

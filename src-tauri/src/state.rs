@@ -10,8 +10,13 @@ use std::time::Duration;
 
 pub struct AppState {
     pub profile: Profile,
-    /// Trainers' demo profiles say so on every screen.
+    /// Training mode (`--demo`): the profile is the trainers' demo profile, and every screen,
+    /// slip and report says so.
     pub demo: bool,
+    /// The local demo server's (training) enrolment that scenarios enrol the demo laptop with.
+    pub demo_enrolment: Option<fieldkit_protocol::Enrolment>,
+    /// The training scenario started last, whose simulated battery the status bar shows.
+    scenario: Mutex<Option<fieldkit_core::demo::Scenario>>,
     session: Mutex<Option<Session>>,
     /// Shared with the sync thread, which renders its errors in the language chosen now.
     pub lang: Arc<Mutex<Lang>>,
@@ -31,10 +36,12 @@ pub struct BackgroundSync {
 }
 
 impl AppState {
-    pub fn new(profile: Profile, demo: bool) -> AppState {
+    pub fn new(profile: Profile, demo: bool, demo_enrolment: Option<fieldkit_protocol::Enrolment>) -> AppState {
         AppState {
             profile,
             demo,
+            demo_enrolment,
+            scenario: Mutex::new(None),
             session: Mutex::new(None),
             lang: Arc::new(Mutex::new(Lang::En)),
             sync: Mutex::new(None),
@@ -42,6 +49,14 @@ impl AppState {
             power: Arc::new(Mutex::new(PowerReading::default())),
             monitor: Mutex::new(None),
         }
+    }
+
+    pub fn scenario(&self) -> Option<fieldkit_core::demo::Scenario> {
+        *lock(&self.scenario)
+    }
+
+    pub fn set_scenario(&self, scenario: Option<fieldkit_core::demo::Scenario>) {
+        *lock(&self.scenario) = scenario;
     }
 
     pub fn lang(&self) -> Lang {

@@ -6,6 +6,7 @@ import { answersToSend, text, type Answers, type Catalogue, type Service } from 
 import { FeedbackScreen } from "./feedback";
 import { ServiceForm } from "./form";
 import { PlanningScreen } from "./planning";
+import { TrainingPanel } from "./training";
 import { bytes, fill, words, type Lang, type Words } from "./i18n";
 
 type Screen =
@@ -144,7 +145,14 @@ export function App() {
   );
 
   let body;
-  if (!officer) body = <SignIn w={w} onSignedIn={(o) => { setOfficer(o); setLocked(false); setScreen({ kind: "home" }); setNotice(""); }} />;
+  if (!officer) {
+    body = (
+      <div>
+        <SignIn w={w} onSignedIn={(o) => { setOfficer(o); setLocked(false); setScreen({ kind: "home" }); setNotice(""); }} />
+        {info && <TrainingPanel demo={info.demo} lang={lang} />}
+      </div>
+    );
+  }
   else if (screen.kind === "home") body = <HomeScreen w={w} lang={lang} go={setScreen} guard={guard} />;
   else if (screen.kind === "citizen") {
     const service = screen.service;

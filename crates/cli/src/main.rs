@@ -58,6 +58,10 @@ enum Command {
         name: String,
         #[arg(long, default_value = "ict-officer")]
         role: String,
+        /// A trainer's demo profile: refuses production enrolments and servers, and marks its
+        /// slips and reports TRAINING
+        #[arg(long)]
+        training: bool,
     },
     /// Check an officer's PIN (counts towards the wrong-PIN lockout)
     SignIn,
@@ -314,10 +318,11 @@ fn run(cli: Cli, lang: Lang) -> Result<(), Failure> {
     };
 
     match cli.command {
-        Command::Init { laptop_prefix, number, name, role } => {
+        Command::Init { laptop_prefix, number, name, role, training } => {
             let prefix = LaptopPrefix::parse(&laptop_prefix)?;
             let first = NewOfficer { number, display_name: name, role: Role::parse(&role)? };
             let pin = pin::read_new("FIELDKIT_PIN", &format!("New PIN for {}: ", first.number))?;
+            let profile = if training { profile.clone().for_training() } else { profile.clone() };
             let session = profile.create(&prefix, &first, &pin)?;
             out.print(
                 &serde_json::json!({ "profile": profile.dir(), "officer": session.officer() }),
@@ -563,7 +568,9 @@ fn run(cli: Cli, lang: Lang) -> Result<(), Failure> {
         Command::Report { date, out_dir, training } => {
             let date = date.as_deref().map(documents::parse_day).transpose()?;
             let mut session = sign_in(&profile, cli.officer.as_deref())?;
-            let report = session.day_report(date)?.with_training(training);
+            // A training profile's report is marked already; the flag only adds the mark.
+            let report = session.day_report(date)?;
+            let report = if training { report.with_training(true) } else { report };
             std::fs::create_dir_all(&out_dir)
                 .map_err(|source| CoreError::Io { path: out_dir.display().to_string(), source })?;
             let stem = out_dir.join(format!("day-report-{}", report.date));

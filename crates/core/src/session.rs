@@ -742,6 +742,7 @@ impl Session {
     /// The plan as a PDF to share with stakeholders (`training` watermarks it in demo mode).
     /// Audited as `plan.exported` with the PDF's SHA-256.
     pub fn outreach_plan_pdf(&mut self, id: uuid::Uuid, training: bool) -> Result<Vec<u8>> {
+        let training = training || self.deployment()? == fieldkit_protocol::Deployment::Training;
         let plan = self.outreach_plan(id)?;
         let catalogue = Arc::clone(&self.catalogue);
         let by = self.officer.number.clone();

@@ -111,3 +111,32 @@ fn a_real_profile_is_never_removed_by_starting_a_scenario() {
     let mut session = real.sign_in("ICT01", "482913").expect("the real profile is still there");
     assert_eq!(session.deployment().expect("deployment"), Deployment::Production);
 }
+
+/// Whether the diagonal TRAINING watermark is on the PDF's first page (pdftotext, drawing order).
+fn watermarked(dir: &std::path::Path, pdf: &[u8]) -> bool {
+    let path = dir.join("document.pdf");
+    std::fs::write(&path, pdf).expect("write");
+    let out = std::process::Command::new("pdftotext")
+        .args(["-raw", "-f", "1", "-l", "1", path.to_str().expect("utf-8 path"), "-"])
+        .output()
+        .expect("pdftotext (poppler-utils) runs");
+    let letters: String = String::from_utf8_lossy(&out.stdout).split_whitespace().collect();
+    letters.contains("TRAINING·MAFUNZO")
+}
+
+#[test]
+fn a_training_profile_marks_every_slip_report_and_plan_even_when_not_asked() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let profile = demo_profile(dir.path());
+    demo::start(&profile, Scenario::NoNetwork, TODAY, None).expect("start");
+    let mut manager = demo::sign_in(&profile, "CM001").expect("manager");
+    let application = manager.applications(None).expect("applications").remove(0);
+    let plain = fieldkit_core::SlipOptions { training: false, ..Default::default() };
+    let slip = manager.slip(application.reference.as_str(), &plain).expect("slip");
+    assert!(watermarked(dir.path(), &slip), "slip without the TRAINING mark");
+    let report = manager.day_report(None).expect("report");
+    assert!(report.training, "report not marked");
+    assert!(watermarked(dir.path(), &report.to_pdf().expect("pdf")), "report PDF without the mark");
+    let plan = manager.outreaches().expect("plans").remove(0);
+    assert!(watermarked(dir.path(), &manager.outreach_plan_pdf(plan.id, false).expect("plan pdf")));
+}

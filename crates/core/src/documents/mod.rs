@@ -59,9 +59,11 @@ impl Session {
     /// The acknowledgement slip of a saved application (by id or human reference) as a PDF, for
     /// the officers who capture. Drafts have no slip: they are not applications yet. Audited as
     /// `slip.printed` with the PDF's SHA-256.
+    /// A training profile's slips always carry the TRAINING watermark, whatever `options` say.
     pub fn slip(&mut self, id_or_reference: &str, options: &SlipOptions) -> Result<Vec<u8>> {
         let slip = self.slip_contents(id_or_reference, options)?;
-        let pdf = slip.to_pdf(options)?;
+        let training = options.training || self.deployment()? == fieldkit_protocol::Deployment::Training;
+        let pdf = slip.to_pdf(&SlipOptions { training, ..options.clone() })?;
         let by = self.officer().number.clone();
         let (store, now) = self.store_for(Action::PrintSlips)?;
         store.record_document("slip.printed", "slip", slip.reference.as_str(), &pdf, &by, now)?;
@@ -85,9 +87,11 @@ impl Session {
     }
 
     /// The outreach day report of `date` (today in Kenya when `None`) for the centre manager:
-    /// everything this laptop saved that day. Audited as `report.generated`.
+    /// everything this laptop saved that day. Audited as `report.generated`. A training
+    /// profile's report is marked TRAINING from the start.
     pub fn day_report(&mut self, date: Option<Date>) -> Result<DayReport> {
         let catalogue = self.catalogue()?;
+        let training = self.deployment()? == fieldkit_protocol::Deployment::Training;
         let by = self.officer().number.clone();
         let (store, now) = self.store_for(Action::ViewDayReport)?;
         let date = date.unwrap_or_else(|| eat(now).date());
@@ -111,8 +115,9 @@ impl Session {
             unsynced_total,
         };
         let feedback = store.feedback_summary_on(&format_date(date))?;
-        let report =
-            DayReport::build(date, &applications, &catalogue, context).with_feedback_summary(feedback, &catalogue);
+        let report = DayReport::build(date, &applications, &catalogue, context)
+            .with_feedback_summary(feedback, &catalogue)
+            .with_training(training);
         let content = serde_json::to_vec(&report).map_err(|e| CoreError::DocumentFailed(e.to_string()))?;
         store.record_document("report.generated", "report", &format_date(date), &content, &by, now)?;
         Ok(report)
