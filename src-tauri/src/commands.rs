@@ -141,9 +141,11 @@ pub async fn app_info(state: State<'_, AppState>) -> Answer<AppInfo> {
 pub async fn sign_in(app: AppHandle, state: State<'_, AppState>, number: String, pin: String) -> Answer<OfficerView> {
     let mut session = state.profile.sign_in(&number, &pin).map_err(|e| state.ui(e))?;
     let view = officer_view(&session);
-    // Background sync on its own connection, if the laptop is enrolled.
+    // Background sync on its own connection, if the laptop is enrolled and this officer's role
+    // syncs (an ICT officer's does not: it never sees citizens' applications).
+    let syncs = session.officer().role.may(fieldkit_core::officer::Action::CaptureApplications);
     let background = match session.sync_state() {
-        Ok(_) if session.sync_client().is_ok() => Some(session.fork().map_err(|e| state.ui(e))?),
+        Ok(_) if syncs && session.sync_client().is_ok() => Some(session.fork().map_err(|e| state.ui(e))?),
         _ => None,
     };
     state.replace_sync(None);
