@@ -53,7 +53,17 @@ pub struct Config {
     pub gpu_compositing: bool,
     /// The standing imprest a new outreach plan starts with, in whole Kenya shillings.
     pub imprest_ksh: u64,
+    /// Days a decided (accepted or rejected) application, its citizen, sent feedback and saved
+    /// slips and reports stay on the laptop before they are purged (Data Protection Act 2019:
+    /// kept no longer than needed; the server holds the record).
+    pub retention_days: u32,
 }
+
+/// A month: long enough for a citizen to come back to the tent about a decision, short enough
+/// that a lost laptop holds little.
+pub const DEFAULT_RETENTION_DAYS: u32 = 30;
+/// A year at most: anything longer belongs on the server, not a laptop in a tent.
+const RETENTION_DAYS_MAX: u32 = 366;
 
 impl Default for Config {
     fn default() -> Self {
@@ -69,6 +79,7 @@ impl Default for Config {
             printer: None,
             gpu_compositing: false,
             imprest_ksh: crate::planning::DEFAULT_IMPREST_KSH,
+            retention_days: DEFAULT_RETENTION_DAYS,
         }
     }
 }
@@ -87,6 +98,14 @@ struct ConfigFile {
     display: DisplaySection,
     #[serde(default)]
     planning: PlanningSection,
+    #[serde(default)]
+    privacy: PrivacySection,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PrivacySection {
+    retention_days: Option<u32>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -176,6 +195,9 @@ impl Config {
         if let Some(v) = file.planning.imprest_ksh {
             self.imprest_ksh = v;
         }
+        if let Some(v) = file.privacy.retention_days {
+            self.retention_days = v;
+        }
         let s = file.security;
         if let Some(v) = s.idle_lock_secs {
             self.idle_lock = Duration::from_secs(v);
@@ -247,6 +269,9 @@ impl Config {
         if let Some(v) = env("FIELDKIT_IMPREST_KSH") {
             self.imprest_ksh = parse("FIELDKIT_IMPREST_KSH", &v)?;
         }
+        if let Some(v) = env("FIELDKIT_RETENTION_DAYS") {
+            self.retention_days = parse("FIELDKIT_RETENTION_DAYS", &v)?;
+        }
         Ok(())
     }
 
@@ -278,6 +303,9 @@ impl Config {
             if printer.is_empty() || printer.starts_with('-') || !printer.chars().all(fine) || printer.len() > 127 {
                 return bad(format!("printing.printer `{printer}` is not a printer name (letters, digits, - _ .)"));
             }
+        }
+        if !(1..=RETENTION_DAYS_MAX).contains(&self.retention_days) {
+            return bad(format!("privacy.retention_days must be between 1 and {RETENTION_DAYS_MAX}"));
         }
         if !(IMPREST_KSH_MIN..=IMPREST_KSH_MAX).contains(&self.imprest_ksh) {
             return bad(format!(

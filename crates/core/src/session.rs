@@ -256,6 +256,26 @@ fn seal_entry(key: &DataKey, profile_id: Uuid, officer: &Officer, pin: &str, con
     })
 }
 
+/// Removes the files directly in `folder` last written before `cutoff`; a missing folder is empty.
+fn remove_files_older_than(folder: &Path, cutoff: OffsetDateTime) -> Result<u64> {
+    let entries = match std::fs::read_dir(folder) {
+        Ok(entries) => entries,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(0),
+        Err(e) => return Err(CoreError::io(folder, e)),
+    };
+    let mut removed = 0;
+    for entry in entries {
+        let entry = entry.map_err(|e| CoreError::io(folder, e))?;
+        let metadata = entry.metadata().map_err(|e| CoreError::io(&entry.path(), e))?;
+        let modified = metadata.modified().map_err(|e| CoreError::io(&entry.path(), e))?;
+        if metadata.is_file() && OffsetDateTime::from(modified) < cutoff {
+            std::fs::remove_file(entry.path()).map_err(|e| CoreError::io(&entry.path(), e))?;
+            removed += 1;
+        }
+    }
+    Ok(removed)
+}
+
 fn create_private_dir(dir: &Path) -> Result<()> {
     std::fs::create_dir_all(dir).map_err(|e| CoreError::io(dir, e))?;
     restrict_permissions(dir)
@@ -981,6 +1001,23 @@ impl Session {
             )));
         }
         store.set_enrolment(enrolment, &by, now)
+    }
+
+    /// Purges what this laptop no longer needs (`Config::retention_days`, 30 by default): applications
+    /// decided that long ago, citizens with nothing left here, feedback the server has, and saved
+    /// slips and reports (plain PDFs) in the profile's `slips/` and `reports/` folders. Run after
+    /// every successful sync; any signed-in officer's session may run it (it only removes).
+    pub fn purge_expired(&mut self) -> Result<crate::store::Purged> {
+        let days = i64::from(self.profile.config.retention_days);
+        let dir = self.profile.dir.clone();
+        let by = self.officer.number.clone();
+        let (store, now) = self.store_for(Action::RecordSyncOutcome)?;
+        let cutoff = now - time::Duration::days(days);
+        let mut purged = store.purge_before(cutoff, &by, now)?;
+        for folder in ["slips", "reports"] {
+            purged.files += remove_files_older_than(&dir.join(folder), cutoff)?;
+        }
+        Ok(purged)
     }
 
     /// Whether this is a trainer's demo profile (`Training`) or a real one; any signed-in officer

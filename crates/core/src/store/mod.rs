@@ -11,9 +11,11 @@
 mod audit;
 mod feedback;
 pub(crate) mod migrations;
+mod purge;
 mod received;
 
 pub use audit::{AuditEntry, AuditProblem, AuditReport};
+pub use purge::Purged;
 pub use received::RosterEntry;
 
 use crate::application::{Application, ApplicationState, NewApplication, ReviewOutcome, Transition};

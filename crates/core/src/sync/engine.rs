@@ -50,6 +50,9 @@ pub struct SyncReport {
     pub bytes_sent: u64,
     pub bytes_received: u64,
     pub cursor: u64,
+    /// What this laptop let go after the run: decided applications and sent feedback past the
+    /// retention period (see `Session::purge_expired`).
+    pub purged: crate::store::Purged,
 }
 
 /// Adapts the number of records per push to the link: doubles after a batch that went quickly,
@@ -150,10 +153,12 @@ pub async fn sync_once(
     sizer: &mut BatchSizer,
     progress: &mut dyn FnMut(&Progress),
 ) -> Result<SyncReport> {
-    let outcome = run(session, client, sizer, progress).await;
-    match &outcome {
+    let mut outcome = run(session, client, sizer, progress).await;
+    match &mut outcome {
         Ok(report) => {
             session.record_sync_attempt(Ok(report.cursor))?;
+            // The server now holds everything sent: what has outlived the retention period goes.
+            report.purged = session.purge_expired()?;
         }
         Err(e) => {
             if matches!(e, CoreError::DeviceRevoked) {
