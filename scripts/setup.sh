@@ -26,7 +26,9 @@ FIELDKIT_APT_PACKAGES=(build-essential pkg-config libssl-dev postgresql postgres
     poppler-utils qpdf
     # The sync server's web console tests: headless Chromium driven by chromedriver (W3C
     # WebDriver), no X display needed.
-    chromium chromium-driver)
+    chromium chromium-driver
+    # tests/install_deb.rs checks huduma-sync's unit with systemd-analyze (verify, security).
+    systemd)
 
 say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
 
