@@ -30,6 +30,7 @@ const COMMANDS: &[&str] = &[
     "export_outreach_plan",
     "record_feedback",
     "import_provisioning_bundle",
+    "set_up_laptop",
     "training",
     "start_scenario",
     "switch_mode",

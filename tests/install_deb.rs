@@ -4,8 +4,9 @@
 //!
 //! - `huduma-fieldkit`: control fields (its Depends name WebKitGTK), desktop entry and icon; apt
 //!   resolves its dependencies (`apt-get install --simulate`); the unpacked binary, on a fresh
-//!   data directory, opens its first screen (sign-in) under Xvfb through tauri-driver and
-//!   WebKitWebDriver as `app_window.rs` does, and answers a sign-in from the core: no profile here.
+//!   data directory, opens its first screen (setting the laptop up from its provisioning bundle)
+//!   under Xvfb through tauri-driver and WebKitWebDriver as `app_window.rs` does, and the core
+//!   answers: no bundle at that path, and no profile created.
 //! - `huduma-sync`: control fields, the conffile, maintainer scripts that parse; `systemd-analyze`
 //!   verifies the unit and rates its sandbox; the unpacked binary, with the packaged configuration
 //!   pointed at a temporary state directory and a loopback port, creates a CA and a certificate
@@ -137,18 +138,22 @@ async fn the_app_deb_installs_and_opens_its_first_screen() {
     );
     let app = Session::start(&driver, &binary).await;
 
-    // The first screen, as app_window.rs finds it: the sign-in form.
-    app.find("#officer-number").await;
-    assert_eq!(app.text("h1").await, "Sign in");
+    // The first screen of a laptop with no profile: the ICT officer sets it up from its bundle.
+    app.find("#setup-number").await;
+    assert_eq!(app.text("h1").await, "Set up this laptop");
     let title = app.script("return document.title;", serde_json::json!([])).await;
     assert_eq!(title.as_str(), Some("Huduma Mashinani Field Kit"));
-    // The core behind it answers: this data directory holds no profile yet.
-    app.type_into("#officer-number", "CM001").await;
-    app.type_into("#pin", "482913").await;
-    app.click("#sign-in").await;
-    let refused = app.text("#sign-in-error").await;
-    assert!(refused.contains("no Field Kit profile"), "{refused}");
-    assert!(refused.contains(&data_dir.display().to_string()), "{refused}");
+    // The core behind it answers, and creates nothing: there is no bundle at that path.
+    app.type_into("#setup-number", "ICT01").await;
+    app.type_into("#setup-name", "Brian Kiprono").await;
+    app.type_into("#setup-pin", "482913").await;
+    let missing = home.path().join("no-such-bundle.fkprov");
+    app.type_into("#setup-path", &missing.display().to_string()).await;
+    app.type_into("#setup-code", "7KQ2-M9XD-4HNP-0RTA").await;
+    app.click("#set-up").await;
+    let refused = app.text("#set-up-error").await;
+    assert!(refused.contains("no-such-bundle.fkprov"), "{refused}");
+    assert!(!data_dir.join("keyring.json").exists(), "no profile was created");
     app.close().await;
 }
 

@@ -128,6 +128,7 @@ pub fn run() {
             commands::export_outreach_plan,
             commands::record_feedback,
             provisioning::import_provisioning_bundle,
+            provisioning::set_up_laptop,
             training::training,
             training::start_scenario,
             training::switch_mode,

@@ -33,3 +33,28 @@ pub async fn import_provisioning_bundle(
     let enrolment = state.with_session(|s| fieldkit_core::provisioning::import(s, &path, Some(&code)))?;
     Ok(EnrolledView { device_id: enrolment.device_id, server_url: enrolment.server_url })
 }
+
+/// First start: no profile on this laptop yet. The ICT officer names themself, chooses a PIN, and
+/// gives the provisioning bundle and its one-time code; the core opens the bundle first and
+/// creates nothing unless it opens and suits this app's mode. The officer then signs in as usual.
+#[tauri::command]
+pub async fn set_up_laptop(
+    state: State<'_, AppState>,
+    number: String,
+    name: String,
+    pin: String,
+    path: String,
+    code: String,
+) -> Result<EnrolledView, UiError> {
+    let path = PathBuf::from(path.trim().trim_matches(|c| c == '"' || c == '\''));
+    let ict = fieldkit_core::NewOfficer {
+        number: number.trim().to_string(),
+        display_name: name.trim().to_string(),
+        role: fieldkit_core::Role::IctOfficer,
+    };
+    // The session ends here: the officer signs in as on every start.
+    let (_session, enrolled) =
+        fieldkit_core::provisioning::set_up_laptop(&state.profile, &ict, &pin, &path, Some(&code))
+            .map_err(|e| state.ui(e))?;
+    Ok(EnrolledView { device_id: enrolled.device_id, server_url: enrolled.server_url })
+}

@@ -6,6 +6,7 @@ import { answersToSend, text, type Answers, type Catalogue, type Service } from 
 import { FeedbackScreen } from "./feedback";
 import { ServiceForm } from "./form";
 import { PlanningScreen } from "./planning";
+import { SetUpLaptop } from "./setup";
 import { TrainingPanel } from "./training";
 import { bytes, fill, words, type Lang, type Words } from "./i18n";
 
@@ -145,7 +146,9 @@ export function App() {
   );
 
   let body;
-  if (!officer) {
+  if (!officer && info && !info.profile_exists && !info.demo) {
+    body = <SetUpLaptop lang={lang} onDone={() => api.appInfo().then(setInfo).catch((e) => setNotice(errorText(e)))} />;
+  } else if (!officer) {
     body = (
       <div>
         <SignIn w={w} onSignedIn={(o) => { setOfficer(o); setLocked(false); setScreen({ kind: "home" }); setNotice(""); }} />

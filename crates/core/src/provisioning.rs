@@ -89,6 +89,33 @@ pub fn import(session: &mut Session, path: &Path, code: Option<&str>) -> Result<
     Ok(enrolment)
 }
 
+/// First start of a laptop: opens the provisioning bundle at `path` with `code`, then creates the
+/// profile for the laptop it names (its device id becomes the reference prefix) with `ict` as the
+/// first officer, and enrols it. Nothing is created unless the bundle opens and suits this profile
+/// (a training bundle never sets up a real laptop, nor the other way round). The ICT officer is
+/// signed in on return, with what was installed.
+pub fn set_up_laptop(
+    profile: &crate::Profile,
+    ict: &crate::NewOfficer,
+    pin: &str,
+    path: &Path,
+    code: Option<&str>,
+) -> Result<(Session, Enrolment)> {
+    if ict.role != crate::Role::IctOfficer {
+        return Err(CoreError::NotPermitted("enrol this laptop for sync"));
+    }
+    let enrolment = EnrolmentFile::read(path)?.open(code)?;
+    crate::sync::client::tls_config(&enrolment)?;
+    let theirs = crate::sync::client::enrolment_deployment(&enrolment)?;
+    if theirs != profile.deployment() {
+        return Err(CoreError::WrongDeployment { profile: profile.deployment(), other: theirs, what: "enrolment" });
+    }
+    let prefix = crate::LaptopPrefix::parse(&enrolment.device_id)?;
+    let mut session = profile.create(&prefix, ict, pin)?;
+    session.enrol(&enrolment)?;
+    Ok((session, enrolment))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

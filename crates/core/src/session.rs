@@ -96,6 +96,11 @@ impl Profile {
         }
     }
 
+    /// What a profile created through this handle will be (an existing one says in its store).
+    pub fn deployment(&self) -> fieldkit_protocol::Deployment {
+        self.deployment
+    }
+
     /// A trainer's demo profile: created as `training`, so it refuses production enrolments and
     /// servers, and its slips, reports and screens say TRAINING.
     pub fn for_training(mut self) -> Profile {
