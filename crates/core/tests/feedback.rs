@@ -9,7 +9,7 @@ use common::{CLERK, MANAGER, MANAGER_PIN, fixture};
 use fieldkit_core::catalogue::{BUILT_IN_TEXT, Catalogue, CatalogueError};
 use fieldkit_core::feedback::{FeedbackSummary, NewComplaint, NewFeedback};
 use fieldkit_core::{CoreError, Lang, LaptopPrefix, NewOfficer, Role, Session, messages};
-use fieldkit_protocol::{ComplaintBody, ComplaintCategory, Event, OutreachPlan, OutreachStatus};
+use fieldkit_protocol::{ComplaintBody, ComplaintCategory, Event};
 use std::path::Path;
 use std::process::Command;
 use time::macros::date;
@@ -17,28 +17,12 @@ use uuid::Uuid;
 
 // --- helpers -------------------------------------------------------------------------------------
 
-fn kangema() -> OutreachPlan {
-    OutreachPlan {
-        id: Uuid::from_u128(42),
-        revision: 1,
-        name: "Kangema market day".into(),
-        centre: "Murang'a".into(),
-        county_code: "021".into(),
-        place: "Kangema market".into(),
-        starts_on: "2026-11-21".into(),
-        ends_on: "2026-11-23".into(),
-        services: vec!["national-id.first-issue".into(), "nssf.member-registration".into()],
-        status: OutreachStatus::Running,
-        ..Default::default()
-    }
-}
-
 /// A profile at the Kangema outreach (the fixture's clock: 2026-11-22 11:00 EAT) with the
 /// manager's and the clerk's sessions.
 fn at_kangema() -> (common::Fixture, Session, Session) {
     let f = fixture();
     let mut manager = f.create();
-    manager.apply_events(&[Event::Outreach { plan: Box::new(kangema()) }]).expect("outreach plan");
+    manager.apply_events(&[Event::Outreach { plan: Box::new(common::kangema()) }]).expect("outreach plan");
     let clerk = f.clerk();
     (f, manager, clerk)
 }
@@ -117,7 +101,7 @@ fn feedback_is_recorded_at_todays_outreach_and_waits_for_sync() {
         complaint: None,
     };
     let record = clerk.record_feedback(&new).expect("recorded");
-    assert_eq!(record.outreach_id, Some(kangema().id), "the outreach running today is attached");
+    assert_eq!(record.outreach_id, Some(common::kangema().id), "the outreach running today is attached");
     assert_eq!(record.given_on, "2026-11-22");
     assert_eq!(record.service_id.as_deref(), Some("national-id.first-issue"));
     assert_eq!(record.comment.as_deref(), Some("Served within ten minutes"), "cleaned like other free text");
@@ -354,7 +338,7 @@ fn a_day_and_an_outreach_are_counted_exactly() {
     let next = manager.feedback_summary_for_day(Some(date!(2026 - 11 - 23))).expect("next day");
     assert_eq!((next.count, next.ratings), (1, [0, 1, 0, 0, 0]));
     assert_eq!(next.satisfaction_rate(), Some(0.0));
-    let outreach = manager.feedback_summary_for_outreach(kangema().id).expect("outreach");
+    let outreach = manager.feedback_summary_for_outreach(common::kangema().id).expect("outreach");
     assert_eq!((outreach.count, outreach.ratings), (8, [1, 1, 1, 1, 2]));
     assert_eq!(outreach.mean_rating(), Some(20.0 / 6.0));
     assert_eq!(

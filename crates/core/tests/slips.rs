@@ -9,7 +9,7 @@ mod common;
 use common::{CLERK, MANAGER, MANAGER_PIN, application, citizen, fixture};
 use fieldkit_core::documents::{Breakdown, DayReport, Feedback, Paper, SlipOptions};
 use fieldkit_core::{NewCitizen, Session};
-use fieldkit_protocol::{Event, OutreachPlan, OutreachStatus};
+use fieldkit_protocol::Event;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use time::macros::date;
@@ -186,27 +186,11 @@ fn parse_pgm(bytes: &[u8]) -> (usize, usize, &[u8]) {
 // --- the laptop's day ----------------------------------------------------------------------------
 
 /// The outreach that covers 2026-11-22 (the fixture clock's day).
-fn kangema() -> OutreachPlan {
-    OutreachPlan {
-        id: Uuid::from_u128(42),
-        revision: 1,
-        name: "Kangema market day".into(),
-        centre: "Murang'a".into(),
-        county_code: "021".into(),
-        place: "Kangema market".into(),
-        starts_on: "2026-11-21".into(),
-        ends_on: "2026-11-23".into(),
-        services: vec!["national-id.first-issue".into(), "nssf.member-registration".into()],
-        status: OutreachStatus::Running,
-        ..Default::default()
-    }
-}
-
 /// A profile whose clerk has saved one national ID application at the Kangema outreach; the
 /// clerk's session, the application's reference and the citizen's name.
 fn one_application(f: &common::Fixture) -> (Session, String) {
     let mut manager = f.create();
-    manager.apply_events(&[Event::Outreach { plan: Box::new(kangema()) }]).expect("outreach plan");
+    manager.apply_events(&[Event::Outreach { plan: Box::new(common::kangema()) }]).expect("outreach plan");
     let mut clerk = f.clerk();
     let mut young = citizen("Ng'ang'a", "30111222");
     young.date_of_birth = "2004-03-09".into();
@@ -455,7 +439,7 @@ fn person(surname: &str, id_number: &str, born: &str, sex: &str) -> NewCitizen {
 fn busy_day() -> (common::Fixture, Session) {
     let f = fixture_at(time::macros::datetime!(2026-11-21 20:30 UTC));
     let mut manager = f.create();
-    manager.apply_events(&[Event::Outreach { plan: Box::new(kangema()) }]).expect("outreach plan");
+    manager.apply_events(&[Event::Outreach { plan: Box::new(common::kangema()) }]).expect("outreach plan");
     let at = |session: &mut Session, when: time::OffsetDateTime| {
         let ahead = when - fieldkit_core::clock::Clock::now(&f.clock);
         f.clock.advance(ahead.try_into().expect("the clock only moves forward"));

@@ -80,3 +80,21 @@ pub fn application(citizen_id: uuid::Uuid, service_id: &str) -> NewApplication {
     };
     NewApplication { citizen_id, service_id: service_id.into(), catalogue_version: None, form }
 }
+
+/// The Kangema market outreach, running over the fixture's day (2026-11-21 to 23): national ID
+/// first issue and NSSF registration.
+pub fn kangema() -> fieldkit_protocol::OutreachPlan {
+    fieldkit_protocol::OutreachPlan {
+        id: uuid::Uuid::from_u128(42),
+        revision: 1,
+        name: "Kangema market day".into(),
+        centre: "Murang'a".into(),
+        county_code: "021".into(),
+        place: "Kangema market".into(),
+        starts_on: "2026-11-21".into(),
+        ends_on: "2026-11-23".into(),
+        services: vec!["national-id.first-issue".into(), "nssf.member-registration".into()],
+        status: fieldkit_protocol::OutreachStatus::Running,
+        ..Default::default()
+    }
+}
