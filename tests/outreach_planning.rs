@@ -24,19 +24,6 @@ fn day(offset: i64) -> String {
     (fieldkit_core::clock::kenyan_date(time::OffsetDateTime::now_utc()) + time::Duration::days(offset)).to_string()
 }
 
-fn agreed(service_id: &str) -> ServiceChecklist {
-    ServiceChecklist {
-        service_id: service_id.into(),
-        impact: true,
-        process_map: true,
-        procedures: true,
-        equipment: true,
-        counters: true,
-        staff: true,
-        turnaround: true,
-    }
-}
-
 /// A confirmed two-day outreach with an SHA desk, on `laptops`, with generator `GEN-02`.
 fn plan(name: &str, starts_in: i64, ends_in: i64, laptops: &[&str]) -> OutreachPlan {
     OutreachPlan {
@@ -52,7 +39,7 @@ fn plan(name: &str, starts_in: i64, ends_in: i64, laptops: &[&str]) -> OutreachP
         mdas: vec!["sha".into()],
         officers: vec![OFFICER.into()],
         laptops: laptops.iter().map(|l| l.to_string()).collect(),
-        checklists: vec![agreed("sha.member-registration")],
+        checklists: vec![ServiceChecklist::agreed("sha.member-registration")],
         equipment: vec![EquipmentLine {
             kind: EquipmentKind::Generator,
             quantity: 1,

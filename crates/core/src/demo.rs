@@ -225,16 +225,6 @@ fn unreachable(enrolment: &Enrolment) -> Enrolment {
 fn todays_outreach(today: Date) -> OutreachPlan {
     let day = |d: Date| d.to_string();
     let services = ["sha.member-registration", "nssf.member-registration"];
-    let agreed = |service_id: &str| fieldkit_protocol::ServiceChecklist {
-        service_id: service_id.into(),
-        impact: true,
-        process_map: true,
-        procedures: true,
-        equipment: true,
-        counters: true,
-        staff: true,
-        turnaround: true,
-    };
     OutreachPlan {
         id: uuid::Uuid::nil(),
         revision: 1,
@@ -246,7 +236,7 @@ fn todays_outreach(today: Date) -> OutreachPlan {
         ends_on: day(today.next_day().unwrap_or(today)),
         services: services.iter().map(|s| s.to_string()).collect(),
         mdas: vec!["sha".into(), "nssf".into()],
-        checklists: services.iter().map(|s| agreed(s)).collect(),
+        checklists: services.iter().map(|s| fieldkit_protocol::ServiceChecklist::agreed(*s)).collect(),
         status: OutreachStatus::Confirmed,
         sub_county: "Kangema".into(),
         ward: "Kanyenya-ini".into(),

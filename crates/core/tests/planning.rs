@@ -26,19 +26,6 @@ fn catalogue() -> Catalogue {
     Catalogue::built_in().expect("the built-in catalogue")
 }
 
-fn agreed(service_id: &str) -> ServiceChecklist {
-    ServiceChecklist {
-        service_id: service_id.into(),
-        impact: true,
-        process_map: true,
-        procedures: true,
-        equipment: true,
-        counters: true,
-        staff: true,
-        turnaround: true,
-    }
-}
-
 fn line(
     kind: EquipmentKind,
     quantity: u32,
@@ -109,7 +96,7 @@ fn kangema() -> OutreachPlan {
                 status: NoticeStatus::NotNotified,
             },
         ],
-        checklists: services.map(agreed).to_vec(),
+        checklists: services.map(ServiceChecklist::agreed).to_vec(),
         budget: Some(Budget {
             imprest_ksh: 50_000,
             expenses: vec![
@@ -153,7 +140,7 @@ fn a_complete_plan_has_no_problems() {
         laptops: Vec::new(),
         equipment: Vec::new(),
         stakeholders: Vec::new(),
-        checklists: vec![agreed("national-id.first-issue")],
+        checklists: vec![ServiceChecklist::agreed("national-id.first-issue")],
         budget: None,
         ..kangema()
     };

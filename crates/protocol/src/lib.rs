@@ -382,6 +382,22 @@ pub struct ServiceChecklist {
     pub turnaround: bool,
 }
 
+impl ServiceChecklist {
+    /// `service_id`'s checklist with every item agreed.
+    pub fn agreed(service_id: impl Into<String>) -> ServiceChecklist {
+        ServiceChecklist {
+            service_id: service_id.into(),
+            impact: true,
+            process_map: true,
+            procedures: true,
+            equipment: true,
+            counters: true,
+            staff: true,
+            turnaround: true,
+        }
+    }
+}
+
 /// The outreach's standing imprest and what has been spent from it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
