@@ -297,21 +297,24 @@ fn find_tls_error<'e>(error: &'e (dyn std::error::Error + 'static)) -> Option<&'
     None
 }
 
+/// The deployment mismatch [`SameDeployment`] refused the server's certificate for, if that was why.
+fn other_deployment(reason: &CertificateError) -> Option<&OtherDeployment> {
+    match reason {
+        CertificateError::Other(OtherError(other)) => other.downcast_ref::<OtherDeployment>(),
+        _ => None,
+    }
+}
+
 /// Sorts a transport failure into "not our server", "we were refused" or "no link".
 fn transport_error(error: reqwest::Error) -> CoreError {
     if let Some(tls) = find_tls_error(&error) {
         return match tls {
-            rustls::Error::InvalidCertificate(CertificateError::Other(OtherError(other)))
-                if other.downcast_ref::<OtherDeployment>().is_some() =>
-            {
-                match other.downcast_ref::<OtherDeployment>() {
-                    Some(OtherDeployment { laptop, server }) => {
-                        CoreError::WrongDeployment { profile: *laptop, other: *server, what: "sync server" }
-                    }
-                    None => CoreError::ServerNotTrusted(format!("{other}")),
+            rustls::Error::InvalidCertificate(reason) => match other_deployment(reason) {
+                Some(OtherDeployment { laptop, server }) => {
+                    CoreError::WrongDeployment { profile: *laptop, other: *server, what: "sync server" }
                 }
-            }
-            rustls::Error::InvalidCertificate(reason) => CoreError::ServerNotTrusted(format!("{reason:?}")),
+                None => CoreError::ServerNotTrusted(format!("{reason:?}")),
+            },
             rustls::Error::AlertReceived(alert) => {
                 use rustls::AlertDescription as A;
                 match alert {
