@@ -1,6 +1,8 @@
 //! Trainers' scenarios: each starts a training profile with the data it promises, starting again
 //! gives the same class back, and nothing but a demo profile is ever removed.
 
+mod common;
+
 use fieldkit_core::demo::{self, OFFICERS, Scenario};
 use fieldkit_core::{ApplicationState, Config, LaptopPrefix, NewOfficer, Profile, Role};
 use fieldkit_protocol::Deployment;
@@ -112,16 +114,11 @@ fn a_real_profile_is_never_removed_by_starting_a_scenario() {
     assert_eq!(session.deployment().expect("deployment"), Deployment::Production);
 }
 
-/// Whether the diagonal TRAINING watermark is on the PDF's first page (pdftotext, drawing order).
+/// Whether `pdf`'s first page carries the TRAINING watermark.
 fn watermarked(dir: &std::path::Path, pdf: &[u8]) -> bool {
     let path = dir.join("document.pdf");
     std::fs::write(&path, pdf).expect("write");
-    let out = std::process::Command::new("pdftotext")
-        .args(["-raw", "-f", "1", "-l", "1", path.to_str().expect("utf-8 path"), "-"])
-        .output()
-        .expect("pdftotext (poppler-utils) runs");
-    let letters: String = String::from_utf8_lossy(&out.stdout).split_whitespace().collect();
-    letters.contains("TRAINING·MAFUNZO")
+    common::has_watermark(&path, 1)
 }
 
 #[test]

@@ -10,22 +10,6 @@ use std::path::Path;
 const NAMES: [&str; 3] = ["Nyamweya", "Chepkoech", "Wekesa"];
 const FORM_SECRET: &str = "Kapsabet-Sub-Location-Ndalat";
 
-/// Every file in `dir` (store, WAL, shared memory, keyring), concatenated.
-fn all_bytes(dir: &Path) -> Vec<u8> {
-    let mut bytes = Vec::new();
-    for entry in std::fs::read_dir(dir).expect("read dir") {
-        let path = entry.expect("entry").path();
-        if path.is_file() {
-            bytes.extend(std::fs::read(&path).expect("read file"));
-        }
-    }
-    bytes
-}
-
-fn contains(haystack: &[u8], needle: &str) -> bool {
-    haystack.windows(needle.len()).any(|w| w == needle.as_bytes())
-}
-
 fn capture_some(session: &mut fieldkit_core::Session) {
     for (i, name) in NAMES.iter().enumerate() {
         let citizen = session.register_citizen(&citizen(name, &format!("2{i}345678"))).expect("register");
@@ -44,13 +28,13 @@ fn files_on_disk_hold_none_of_the_plaintext() {
     capture_some(&mut clerk);
 
     // While the session is open, recent writes sit in the WAL: check it too.
-    let open_bytes = all_bytes(f.profile.dir());
+    let open_bytes = common::all_bytes(f.profile.dir());
     drop(clerk);
-    let closed_bytes = all_bytes(f.profile.dir());
+    let closed_bytes = common::all_bytes(f.profile.dir());
     for bytes in [&open_bytes, &closed_bytes] {
         assert!(bytes.len() > 4096, "the scan must have read the store");
         for name in NAMES.iter().copied().chain([FORM_SECRET, "+254712345678"]) {
-            assert!(!contains(bytes, name), "{name} found in plaintext on disk");
+            assert!(!common::contains(bytes, name), "{name} found in plaintext on disk");
         }
     }
 }
@@ -63,7 +47,7 @@ fn the_scan_would_find_plaintext_in_an_unencrypted_file() {
     conn.execute_batch("CREATE TABLE t (name TEXT)").expect("schema");
     conn.execute("INSERT INTO t VALUES (?1)", [NAMES[0]]).expect("insert");
     drop(conn);
-    assert!(contains(&all_bytes(dir.path()), NAMES[0]));
+    assert!(common::contains(&common::all_bytes(dir.path()), NAMES[0]));
 }
 
 #[test]

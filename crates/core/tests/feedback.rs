@@ -61,22 +61,6 @@ fn counts(session: &Session) -> (i64, i64) {
     (count("SELECT count(*) FROM feedback"), count("SELECT count(*) FROM audit_log"))
 }
 
-/// Every file in `dir`, concatenated.
-fn all_bytes(dir: &Path) -> Vec<u8> {
-    let mut bytes = Vec::new();
-    for entry in std::fs::read_dir(dir).expect("read dir") {
-        let path = entry.expect("entry").path();
-        if path.is_file() {
-            bytes.extend(std::fs::read(&path).expect("read file"));
-        }
-    }
-    bytes
-}
-
-fn contains(haystack: &[u8], needle: &str) -> bool {
-    haystack.windows(needle.len()).any(|w| w == needle.as_bytes())
-}
-
 /// The words of a PDF, whitespace folded (poppler-utils, from `scripts/setup.sh`).
 fn pdf_text(dir: &Path, pdf: &[u8]) -> String {
     let path = dir.join("report.pdf");
@@ -394,13 +378,13 @@ fn no_comment_or_contact_reaches_the_audit_log_or_the_disk_in_plaintext() {
     }
 
     // Nor is any of it readable in the files on disk, open or closed.
-    let open_bytes = all_bytes(f.profile.dir());
+    let open_bytes = common::all_bytes(f.profile.dir());
     drop(clerk);
-    let closed_bytes = all_bytes(f.profile.dir());
+    let closed_bytes = common::all_bytes(f.profile.dir());
     for bytes in [&open_bytes, &closed_bytes] {
         assert!(bytes.len() > 4096, "the scan must have read the store");
         for secret in [COMMENT, DETAILS, CONTACT] {
-            assert!(!contains(bytes, secret), "{secret} found in plaintext on disk");
+            assert!(!common::contains(bytes, secret), "{secret} found in plaintext on disk");
         }
     }
 }

@@ -86,16 +86,6 @@ fn text_of(path: &Path, page: Option<usize>) -> String {
     String::from_utf8_lossy(&out.stdout).split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
-/// Whether the diagonal watermark is on `page`. Readers split text that runs at an angle into
-/// single letters, so the page's text is read in drawing order (`-raw`) with every space removed.
-fn has_watermark(path: &Path, page: usize) -> bool {
-    let page = page.to_string();
-    let out = run("pdftotext", &["-raw", "-f", &page, "-l", &page, path.to_str().expect("utf-8 path"), "-"]);
-    assert!(out.status.success(), "pdftotext: {}", String::from_utf8_lossy(&out.stderr));
-    let letters: String = String::from_utf8_lossy(&out.stdout).split_whitespace().collect();
-    letters.contains("TRAINING·MAFUNZO")
-}
-
 fn assert_says(text: &str, phrases: &[&str]) {
     for phrase in phrases {
         assert!(text.contains(phrase), "{phrase:?} missing from:\n{text}");
@@ -291,7 +281,7 @@ fn the_training_watermark_is_on_every_page_in_demo_mode_only() {
         let training = SlipOptions { paper, training: true, venue: None };
         let path = write_temp(f.dir.path(), "training.pdf", &clerk.slip(&reference, &training).expect("slip"));
         assert_valid_pdf(&path);
-        assert!(has_watermark(&path, 1), "{paper:?}: no watermark");
+        assert!(common::has_watermark(&path, 1), "{paper:?}: no watermark");
         let text = text_of(&path, None);
         assert_says(&text, &["Training only: this is not a real application.", "Mafunzo tu: hili si ombi halisi."]);
         assert_eq!(qr_codes(&path, f.dir.path()), [reference.as_str()], "the watermark leaves the QR code readable");
@@ -300,7 +290,7 @@ fn the_training_watermark_is_on_every_page_in_demo_mode_only() {
         }
         let real = SlipOptions { paper, training: false, venue: None };
         let path = write_temp(f.dir.path(), "real.pdf", &clerk.slip(&reference, &real).expect("slip"));
-        assert!(!has_watermark(&path, 1), "{paper:?}: a watermark outside demo mode");
+        assert!(!common::has_watermark(&path, 1), "{paper:?}: a watermark outside demo mode");
         let text = text_of(&path, None);
         assert!(!text.contains("TRAINING") && !text.contains("Mafunzo tu"), "{text}");
     }
@@ -312,10 +302,10 @@ fn the_training_watermark_is_on_every_page_in_demo_mode_only() {
     let pages: usize = info_field(&assert_valid_pdf(&path), "Pages").parse().expect("page count");
     assert!(pages >= 2, "the busy day's report runs over {pages} page(s)");
     for page in 1..=pages {
-        assert!(has_watermark(&path, page), "page {page} of {pages} has no watermark");
+        assert!(common::has_watermark(&path, page), "page {page} of {pages} has no watermark");
     }
     let plain = write_temp(f.dir.path(), "report.pdf", &report.with_training(false).to_pdf().expect("pdf"));
-    assert!(!has_watermark(&plain, 1) && !text_of(&plain, None).contains("TRAINING"));
+    assert!(!common::has_watermark(&plain, 1) && !text_of(&plain, None).contains("TRAINING"));
 }
 
 #[test]

@@ -98,3 +98,35 @@ pub fn kangema() -> fieldkit_protocol::OutreachPlan {
         ..Default::default()
     }
 }
+
+/// Every file directly in `dir` (store, WAL, shared memory, keyring), concatenated: what someone
+/// holding the laptop's disk could read.
+pub fn all_bytes(dir: &std::path::Path) -> Vec<u8> {
+    let mut bytes = Vec::new();
+    for entry in std::fs::read_dir(dir).expect("read dir") {
+        let path = entry.expect("entry").path();
+        if path.is_file() {
+            bytes.extend(std::fs::read(&path).expect("read file"));
+        }
+    }
+    bytes
+}
+
+/// Whether `needle` appears in `haystack` as plain bytes.
+pub fn contains(haystack: &[u8], needle: &str) -> bool {
+    haystack.windows(needle.len()).any(|w| w == needle.as_bytes())
+}
+
+/// Whether the diagonal TRAINING watermark is on `page` of the PDF at `path`. Readers split text
+/// that runs at an angle into single letters, so the page's text is read in drawing order
+/// (`pdftotext -raw`, poppler-utils from scripts/setup.sh) with every space removed.
+pub fn has_watermark(path: &std::path::Path, page: usize) -> bool {
+    let page = page.to_string();
+    let out = std::process::Command::new("pdftotext")
+        .args(["-raw", "-f", &page, "-l", &page, path.to_str().expect("utf-8 path"), "-"])
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run pdftotext ({e}): install poppler-utils (scripts/setup.sh)"));
+    assert!(out.status.success(), "pdftotext: {}", String::from_utf8_lossy(&out.stderr));
+    let letters: String = String::from_utf8_lossy(&out.stdout).split_whitespace().collect();
+    letters.contains("TRAINING·MAFUNZO")
+}
