@@ -72,3 +72,68 @@ pub fn pid_of(binary: &Path) -> Option<u32> {
         (std::fs::read_link(entry.path().join("exe")).ok()? == wanted).then_some(pid)
     })
 }
+
+/// One line naming the machine a figure was measured on: CPU model, logical CPUs, RAM, kernel.
+pub fn machine() -> String {
+    let cpuinfo = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
+    let cpu = cpuinfo
+        .lines()
+        .find(|l| l.starts_with("model name"))
+        .and_then(|l| l.split_once(':'))
+        .map_or_else(|| format!("unknown CPU ({})", std::env::consts::ARCH), |(_, v)| v.trim().to_string());
+    let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
+    let memory_gib = std::fs::read_to_string("/proc/meminfo")
+        .ok()
+        .and_then(|text| {
+            let line = text.lines().find(|l| l.starts_with("MemTotal:"))?;
+            line.split_whitespace().nth(1)?.parse::<f64>().ok()
+        })
+        .map_or(0.0, |kib| kib / 1024.0 / 1024.0);
+    let kernel = std::fs::read_to_string("/proc/sys/kernel/osrelease").unwrap_or_default();
+    format!("{cpu}, {cores} logical CPUs, {memory_gib:.0} GiB RAM, Linux {}", kernel.trim())
+}
+
+/// "2026-11-28 15:20 UTC": when a section was measured.
+pub fn now() -> String {
+    let now = time::OffsetDateTime::now_utc();
+    format!("{} {:02}:{:02} UTC", now.date(), now.hour(), now.minute())
+}
+
+/// Order statistics of one benchmark line's samples.
+pub struct Stats {
+    sorted: Vec<std::time::Duration>,
+}
+
+impl Stats {
+    /// Panics on no samples: a benchmark that measured nothing must not report a figure.
+    pub fn new(mut samples: Vec<std::time::Duration>) -> Stats {
+        assert!(!samples.is_empty(), "no samples");
+        samples.sort();
+        Stats { sorted: samples }
+    }
+    /// Nearest-rank quantile, `q` in 0..=1.
+    pub fn quantile(&self, q: f64) -> std::time::Duration {
+        let rank = (q * self.sorted.len() as f64).ceil() as usize;
+        self.sorted[rank.clamp(1, self.sorted.len()) - 1]
+    }
+    pub fn median(&self) -> std::time::Duration {
+        self.quantile(0.5)
+    }
+    pub fn p99(&self) -> std::time::Duration {
+        self.quantile(0.99)
+    }
+    pub fn max(&self) -> std::time::Duration {
+        self.sorted[self.sorted.len() - 1]
+    }
+    pub fn len(&self) -> usize {
+        self.sorted.len()
+    }
+    pub fn is_empty(&self) -> bool {
+        self.sorted.is_empty()
+    }
+}
+
+/// "**met**" or "**not met**", for a target line.
+pub fn verdict(met: bool) -> &'static str {
+    if met { "**met**" } else { "**not met**" }
+}
