@@ -840,26 +840,9 @@ impl Session {
         &mut self,
         results: &[fieldkit_protocol::RecordResult],
     ) -> Result<crate::sync::PushTally> {
-        let mut tally = crate::sync::PushTally::default();
-        for result in results {
-            let application = {
-                let (store, _) = self.store_for(Action::RecordSyncOutcome)?;
-                match store.application(result.id) {
-                    Ok(application) => application,
-                    Err(CoreError::ApplicationNotFound(_)) => {
-                        tally.skipped += 1;
-                        continue;
-                    }
-                    Err(other) => return Err(other),
-                }
-            };
-            let marked = crate::sync::acknowledges(result, &application);
-            if marked {
-                self.mark_synced(result.id)?;
-            }
-            crate::sync::tally_outcome(&mut tally, &result.outcome, marked);
-        }
-        Ok(tally)
+        let by = self.officer.number.clone();
+        let (store, now) = self.store_for(Action::RecordSyncOutcome)?;
+        store.apply_push_results(results, by.as_str(), now)
     }
 
     /// Applies pulled events, each idempotently: an MDA decision moves the revision it was made

@@ -217,3 +217,52 @@ fn today_means_the_kenyan_day_for_the_home_screen_count() {
     f.clock.advance(std::time::Duration::from_secs(60));
     assert_eq!(clerk.captured_today().expect("count"), 0);
 }
+
+/// A push batch's answers, applied together: exactly the applications the server acknowledged at
+/// the revision still in the outbox become synced, each with its audit entry; conflicts, invalid
+/// records, stale revisions and unknown ids change nothing and are counted.
+#[test]
+fn a_batch_of_push_answers_marks_exactly_the_acknowledged_applications() {
+    use fieldkit_protocol::{PushOutcome, RecordResult};
+    let f = fixture();
+    f.create();
+    let mut clerk = f.clerk();
+    let mut saved = Vec::new();
+    for (i, surname) in ["Otieno", "Wekesa", "Chebet", "Mutua", "Njeri"].iter().enumerate() {
+        let c = clerk.register_citizen(&citizen(surname, &format!("2234567{i}"))).expect("register");
+        saved.push(clerk.save_and_submit(&application(c.id, "national-id.first-issue")).expect("save"));
+    }
+    let answer =
+        |i: usize, outcome: PushOutcome| RecordResult { id: saved[i].id, revision: saved[i].revision, outcome };
+    let results = [
+        answer(0, PushOutcome::Stored),
+        answer(1, PushOutcome::AlreadyStored),
+        answer(2, PushOutcome::Conflict { stored_hash: "ab".repeat(32) }),
+        answer(3, PushOutcome::Invalid { reason: "content_hash does not match body".into() }),
+        RecordResult { revision: saved[4].revision + 1, ..answer(4, PushOutcome::Stored) },
+        RecordResult { id: uuid::Uuid::from_u128(0x4b37), revision: 1, outcome: PushOutcome::Stored },
+    ];
+    let tally = clerk.apply_push_results(&results).expect("apply");
+    assert_eq!((tally.synced, tally.already_on_server, tally.conflicts, tally.invalid), (2, 1, 1, 1));
+    assert_eq!(tally.skipped, 2, "the stale revision and the unknown id");
+
+    let synced: Vec<_> =
+        clerk.applications(Some(ApplicationState::Synced)).expect("synced").into_iter().map(|a| a.id).collect();
+    assert_eq!(synced.len(), 2);
+    assert!(synced.contains(&saved[0].id) && synced.contains(&saved[1].id));
+    assert_eq!(clerk.queue().expect("outbox").len(), 3);
+
+    // The same answers again: nothing left to mark.
+    let again = clerk.apply_push_results(&results[..2]).expect("apply again");
+    assert_eq!((again.synced, again.skipped), (0, 2));
+
+    drop(clerk);
+    let mut manager = f.profile.sign_in(MANAGER, MANAGER_PIN).expect("manager");
+    let report = manager.verify_audit().expect("verify");
+    assert!(report.is_intact(), "{:?}", report.problems);
+    let conn = manager.store().expect("unlocked").connection();
+    let logged: u32 = conn
+        .query_row("SELECT count(*) FROM audit_log WHERE action = 'application.synced'", [], |r| r.get(0))
+        .expect("count");
+    assert_eq!(logged, 2, "one audit entry per application marked");
+}

@@ -493,69 +493,45 @@ impl Store {
     ) -> Result<Application> {
         let at = format_time(now)?;
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let before = tx
-            .query_row(&format!("{APPLICATION_COLUMNS} WHERE id = ?1"), [id.to_string()], application_from_row)
-            .optional()?
-            .ok_or_else(|| CoreError::ApplicationNotFound(id.to_string()))?;
-        let mut after = before.clone();
-        after.state = before.state.after(transition)?;
-        after.updated_at = truncate_to_millis(now);
-        match change {
-            ApplicationChange::None => {}
-            ApplicationChange::Form(form) => {
-                after.form = form;
-                after.revision += 1;
-            }
-            ApplicationChange::Checked { record, expected_revision } => {
-                // Checked outside this transaction: refuse if someone changed it meanwhile.
-                if before.revision != expected_revision {
-                    return Err(CoreError::ApplicationChanged(id.to_string()));
-                }
-                if record.form != before.form {
-                    after.form = record.form;
-                    after.revision += 1;
-                }
-                after.catalogue_version = record.catalogue_version;
-                tx.execute(
-                    "UPDATE applications SET applicant_id_number = ?2 WHERE id = ?1",
-                    params![id.to_string(), record.applicant_id_number],
-                )?;
-            }
-            ApplicationChange::Review(outcome) => {
-                after.review_note = match outcome {
-                    ReviewOutcome::Accepted => None,
-                    ReviewOutcome::Rejected { reason } => Some(reason),
-                    ReviewOutcome::Queried { question } => Some(question),
-                };
-            }
-        }
-        let form = serde_json::to_string(&after.form).map_err(|_| CoreError::invalid("form", Reason::FormEncoding))?;
-        tx.execute(
-            "UPDATE applications SET state = ?2, form = ?3, review_note = ?4, revision = ?5, updated_at = ?6, catalogue_version = ?7 WHERE id = ?1",
-            params![
-                id.to_string(),
-                after.state.as_str(),
-                form,
-                after.review_note,
-                after.revision,
-                at,
-                after.catalogue_version
-            ],
-        )?;
-        audit::append(
-            &tx,
-            Change {
-                at: &at,
-                officer: by,
-                action: &format!("application.{}", after.state.as_str()),
-                entity: "application",
-                entity_id: &id.to_string(),
-                before_hash: Some(record_hash(&before)?),
-                after_hash: Some(record_hash(&after)?),
-            },
-        )?;
+        let after = transition_in(&tx, id, transition, change, by, &at, now)?;
         tx.commit()?;
         Ok(after)
+    }
+
+    /// Marks synced, in one transaction, every application a push batch's answers acknowledge
+    /// (still in the outbox at the acknowledged revision), with an audit entry each, and counts
+    /// every answer. One commit, so one fsync, per batch rather than per application: the
+    /// acknowledgements of a batch become durable together or not at all, and a batch that is
+    /// lost here is only acknowledged again (as already stored) by the next sync.
+    pub(crate) fn apply_push_results(
+        &mut self,
+        results: &[fieldkit_protocol::RecordResult],
+        by: &str,
+        now: OffsetDateTime,
+    ) -> Result<crate::sync::PushTally> {
+        let at = format_time(now)?;
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let mut tally = crate::sync::PushTally::default();
+        for result in results {
+            let current = tx
+                .query_row(
+                    &format!("{APPLICATION_COLUMNS} WHERE id = ?1"),
+                    [result.id.to_string()],
+                    application_from_row,
+                )
+                .optional()?;
+            let Some(application) = current else {
+                tally.skipped += 1;
+                continue;
+            };
+            let marked = crate::sync::acknowledges(result, &application);
+            if marked {
+                transition_in(&tx, result.id, Transition::MarkSynced, ApplicationChange::None, by, &at, now)?;
+            }
+            crate::sync::tally_outcome(&mut tally, &result.outcome, marked);
+        }
+        tx.commit()?;
+        Ok(tally)
     }
 
     pub fn application(&self, id: Uuid) -> Result<Application> {
@@ -785,6 +761,81 @@ impl Store {
         let rows = statement.query_map([], citizen_from_row)?;
         Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
     }
+}
+
+/// One lifecycle transition inside the caller's transaction: the new state (and form or review
+/// note), its row update and its audit entry.
+fn transition_in(
+    tx: &rusqlite::Transaction<'_>,
+    id: Uuid,
+    transition: Transition,
+    change: ApplicationChange,
+    by: &str,
+    at: &str,
+    now: OffsetDateTime,
+) -> Result<Application> {
+    let before = tx
+        .query_row(&format!("{APPLICATION_COLUMNS} WHERE id = ?1"), [id.to_string()], application_from_row)
+        .optional()?
+        .ok_or_else(|| CoreError::ApplicationNotFound(id.to_string()))?;
+    let mut after = before.clone();
+    after.state = before.state.after(transition)?;
+    after.updated_at = truncate_to_millis(now);
+    match change {
+        ApplicationChange::None => {}
+        ApplicationChange::Form(form) => {
+            after.form = form;
+            after.revision += 1;
+        }
+        ApplicationChange::Checked { record, expected_revision } => {
+            // Checked outside this transaction: refuse if someone changed it meanwhile.
+            if before.revision != expected_revision {
+                return Err(CoreError::ApplicationChanged(id.to_string()));
+            }
+            if record.form != before.form {
+                after.form = record.form;
+                after.revision += 1;
+            }
+            after.catalogue_version = record.catalogue_version;
+            tx.execute(
+                "UPDATE applications SET applicant_id_number = ?2 WHERE id = ?1",
+                params![id.to_string(), record.applicant_id_number],
+            )?;
+        }
+        ApplicationChange::Review(outcome) => {
+            after.review_note = match outcome {
+                ReviewOutcome::Accepted => None,
+                ReviewOutcome::Rejected { reason } => Some(reason),
+                ReviewOutcome::Queried { question } => Some(question),
+            };
+        }
+    }
+    let form = serde_json::to_string(&after.form).map_err(|_| CoreError::invalid("form", Reason::FormEncoding))?;
+    tx.execute(
+            "UPDATE applications SET state = ?2, form = ?3, review_note = ?4, revision = ?5, updated_at = ?6, catalogue_version = ?7 WHERE id = ?1",
+            params![
+                id.to_string(),
+                after.state.as_str(),
+                form,
+                after.review_note,
+                after.revision,
+                at,
+                after.catalogue_version
+            ],
+        )?;
+    audit::append(
+        tx,
+        Change {
+            at,
+            officer: by,
+            action: &format!("application.{}", after.state.as_str()),
+            entity: "application",
+            entity_id: &id.to_string(),
+            before_hash: Some(record_hash(&before)?),
+            after_hash: Some(record_hash(&after)?),
+        },
+    )?;
+    Ok(after)
 }
 
 /// What a transition changes besides the state.
