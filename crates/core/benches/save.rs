@@ -509,6 +509,17 @@ fn report(plan: &Plan, machine: &Machine, dir: &Path, main: &[Stats], diag: &[Di
         us(save.median()) / us(bare_enc.median()),
         us(save.p99()) / us(bare_enc.p99()),
     );
+    if plan.mode == Mode::Full {
+        // Collected by scripts/bench into the summary (fieldkit_e2e::bench::record_target's format).
+        println!(
+            "bench-target\tsave\tsave ≤ {TARGET_RATIO}x a bare INSERT (median, same fsync settings)\t{ratio:.2}x: {:.0} µs (p99 {:.0})\tbare INSERT {:.0} µs (p99 {:.0}); SQLCipher bare INSERT {:.0} µs\t{met}",
+            us(save.median()),
+            us(save.p99()),
+            us(bare.median()),
+            us(bare.p99()),
+            us(bare_enc.median()),
+        );
+    }
 
     let [d_save, d_bare, d_enc] = diag else { unreachable!("three diagnosed lines") };
     let _ = writeln!(

@@ -74,9 +74,8 @@ pub(crate) struct Change<'a> {
 
 pub(crate) fn append(tx: &Transaction<'_>, change: Change<'_>) -> Result<()> {
     let last: Option<(i64, String)> = tx
-        .query_row("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1", [], |row| {
-            Ok((row.get(0)?, row.get(1)?))
-        })
+        .prepare_cached("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1")?
+        .query_row([], |row| Ok((row.get(0)?, row.get(1)?)))
         .optional()?;
     let (prev_seq, prev_hash) = last.unwrap_or((0, GENESIS_HASH.to_string()));
     let mut entry = AuditEntry {
@@ -92,22 +91,22 @@ pub(crate) fn append(tx: &Transaction<'_>, change: Change<'_>) -> Result<()> {
         hash: String::new(),
     };
     entry.hash = entry.compute_hash();
-    tx.execute(
+    tx.prepare_cached(
         "INSERT INTO audit_log (seq, at, officer, action, entity, entity_id, before_hash, after_hash, prev_hash, hash)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-        params![
-            entry.seq,
-            entry.at,
-            entry.officer,
-            entry.action,
-            entry.entity,
-            entry.entity_id,
-            entry.before_hash,
-            entry.after_hash,
-            entry.prev_hash,
-            entry.hash
-        ],
-    )?;
+    )?
+    .execute(params![
+        entry.seq,
+        entry.at,
+        entry.officer,
+        entry.action,
+        entry.entity,
+        entry.entity_id,
+        entry.before_hash,
+        entry.after_hash,
+        entry.prev_hash,
+        entry.hash
+    ])?;
     Ok(())
 }
 
