@@ -7,6 +7,7 @@ pub mod app_ui;
 pub mod bench;
 pub mod browser;
 pub mod deployment;
+pub mod netem;
 pub mod postgres;
 pub mod proxy;
 pub mod webdriver;
