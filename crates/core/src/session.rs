@@ -817,7 +817,7 @@ impl Session {
         let by = self.officer.number.clone();
         let (store, now) = self.store_for(Action::ExportOutbox)?;
         let enrolment = store.enrolment()?.ok_or(CoreError::NotEnrolled)?;
-        let outbox = store.applications_page(Some(ApplicationState::Submitted), usize::MAX)?;
+        let outbox = store.outbox_page(usize::MAX)?;
         if outbox.is_empty() {
             return Err(CoreError::NothingToExport);
         }
@@ -830,7 +830,7 @@ impl Session {
     /// Up to `limit` outbox applications as wire records, oldest first.
     pub fn outbox_records(&mut self, limit: usize) -> Result<Vec<fieldkit_protocol::ApplicationRecord>> {
         let (store, _) = self.store_for(Action::RecordSyncOutcome)?;
-        let outbox = store.applications_page(Some(ApplicationState::Submitted), limit)?;
+        let outbox = store.outbox_page(limit)?;
         crate::sync::records(store, &outbox)
     }
 

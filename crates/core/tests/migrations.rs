@@ -5,7 +5,7 @@ use fieldkit_core::crypto::DataKey;
 use fieldkit_core::{LaptopPrefix, Reference, Store};
 use rusqlite::Connection;
 
-const LATEST: i64 = 7;
+const LATEST: i64 = 8;
 
 /// The schema as SQLite records it, so two stores can be compared.
 fn schema(conn: &Connection) -> Vec<String> {
@@ -20,7 +20,8 @@ fn schema(conn: &Connection) -> Vec<String> {
 fn seed(conn: &Connection, version: i64) {
     if version >= 1 {
         conn.execute_batch(
-            "INSERT INTO device VALUES (1, '0190e000-0000-7000-8000-00000000000a', 'K7QM', 3, '2026-01-01T00:00:00Z');
+            "INSERT INTO device (singleton, profile_id, laptop_prefix, next_sequence, created_at)
+                 VALUES (1, '0190e000-0000-7000-8000-00000000000a', 'K7QM', 3, '2026-01-01T00:00:00Z');
              INSERT INTO officers VALUES ('CM001', 'Achieng Otieno', 'centre_manager', 'CM001', '2026-01-01T00:00:00Z', NULL);
              INSERT INTO citizens (id, id_number, surname, given_names, date_of_birth, sex, phone, county_code,
                                    registered_by, registered_at)
@@ -47,6 +48,17 @@ fn seed(conn: &Connection, version: i64) {
                          'female', '+254712345678', '021', 'CM001', '2026-01-01T00:00:00Z', 'Kiharu', 'A012345678Z');",
         )
         .expect("seed v2");
+        // Waiting in the outbox: migration 8 indexes the outbox in sending order.
+        let reference = Reference::new(&LaptopPrefix::parse("K7QM").expect("prefix"), 2).expect("reference");
+        conn.execute(
+            "INSERT INTO applications (id, reference, citizen_id, service_id, catalogue_version, state, form,
+                                       review_note, revision, created_by, created_at, updated_at, applicant_id_number)
+             VALUES ('0190e000-0000-7000-8000-0000000000a2', ?1,
+                 '0190e000-0000-7000-8000-000000000002', 'nssf.member-registration', 1, 'submitted', '{}', NULL, 1,
+                 'CM001', '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z', '32345678')",
+            [reference.as_str()],
+        )
+        .expect("seed v2 application");
     }
     if version >= 3 {
         conn.execute_batch("UPDATE sync_state SET pull_cursor = 42, last_error = 'link down';").expect("seed v3");
@@ -119,6 +131,13 @@ fn every_earlier_version_upgrades_to_the_latest_schema_keeping_its_rows() {
             let earlier =
                 upgraded.applications_by_id_number("sha.member-registration", "22345678", None).expect("query");
             assert_eq!(earlier.len(), 1, "the applicant's ID number was backfilled from the citizen");
+        }
+        let outbox: Vec<String> =
+            upgraded.outbox_page(10).expect("outbox").iter().map(|a| a.reference.to_string()).collect();
+        if from >= 2 {
+            assert_eq!(outbox, ["K7QM-000002-V".to_string()], "the submitted application waits in the outbox");
+        } else {
+            assert!(outbox.is_empty(), "only a synced application before schema 2: {outbox:?}");
         }
         if from < 3 {
             let state = upgraded.sync_state().expect("sync state");

@@ -704,13 +704,14 @@ impl Store {
         Ok(())
     }
 
-    /// At most `limit` applications (optionally in one state), oldest first.
-    pub fn applications_page(&self, state: Option<ApplicationState>, limit: usize) -> Result<Vec<Application>> {
-        let mut statement = self.conn.prepare(&format!(
-            "{APPLICATION_COLUMNS} WHERE (?1 IS NULL OR state = ?1) ORDER BY created_at, id LIMIT ?2"
+    /// The oldest `limit` applications waiting to be sent, in sending order, straight off the
+    /// outbox index (migration 8).
+    pub fn outbox_page(&self, limit: usize) -> Result<Vec<Application>> {
+        let mut statement = self.conn.prepare_cached(&format!(
+            "{APPLICATION_COLUMNS} INDEXED BY applications_outbox WHERE state = 'submitted' ORDER BY created_at, id LIMIT ?1"
         ))?;
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
-        let rows = statement.query_map(params![state.map(ApplicationState::as_str), limit], application_from_row)?;
+        let rows = statement.query_map([limit], application_from_row)?;
         Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
     }
 
