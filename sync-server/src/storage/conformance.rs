@@ -59,6 +59,31 @@ pub async fn run<S: Storage>(storage: &S) {
     assert_eq!(outcomes(&results), [PushOutcome::Stored]);
     assert_eq!(storage.count().await.expect("count"), 5);
 
+    // One batch holding a record twice, once more with other content, a damaged record and an
+    // old one, out of order: answered in request order, as if stored one at a time.
+    let mut twin = record(7, 1);
+    twin.body = json!({ "n": 7, "twin": true });
+    twin.content_hash = fieldkit_protocol::content_hash(&twin.body);
+    let mut damaged = record(8, 1);
+    damaged.body = json!({ "n": 8, "damaged": true });
+    let batch = vec![record(7, 1), record(6, 1), record(7, 1), twin, damaged, record(2, 1)];
+    let results = storage.push("laptop-a", batch.clone()).await.expect("mixed batch");
+    let keys: Vec<(Uuid, u32)> = results.iter().map(|r| (r.id, r.revision)).collect();
+    assert_eq!(keys, batch.iter().map(|r| (r.id, r.revision)).collect::<Vec<_>>());
+    assert_eq!(
+        outcomes(&results)[..4],
+        [
+            PushOutcome::Stored,
+            PushOutcome::Stored,
+            PushOutcome::AlreadyStored,
+            PushOutcome::Conflict { stored_hash: record(7, 1).content_hash }
+        ]
+    );
+    assert!(matches!(results[4].outcome, PushOutcome::Invalid { .. }), "{:?}", results[4]);
+    assert_eq!(results[5].outcome, PushOutcome::AlreadyStored);
+    assert_eq!(storage.count().await.expect("count"), 7);
+    assert_eq!(storage.application(record(7, 1).id, 1).await.expect("read").expect("stored").record, record(7, 1));
+
     // Decisions reach the laptop that sent the application, in order, by cursor.
     let (events, more) = storage.pull("laptop-a", 0, 10).await.expect("pull");
     assert!(events.is_empty() && !more);

@@ -319,6 +319,51 @@ pub(super) fn revision(r: u32) -> i32 {
     i32::try_from(r).unwrap_or(i32::MAX)
 }
 
+/// A push batch as one array per column, for a single `INSERT … SELECT FROM unnest(…)`.
+struct BatchColumns {
+    ids: Vec<Uuid>,
+    revisions: Vec<i32>,
+    hashes: Vec<String>,
+    catalogue_versions: Vec<i64>,
+    services: Vec<String>,
+    references: Vec<String>,
+    bodies: Vec<String>,
+    outreach_ids: Vec<Option<String>>,
+    outreach_names: Vec<Option<String>>,
+    captured_on: Vec<String>,
+}
+
+impl BatchColumns {
+    fn with_capacity(n: usize) -> BatchColumns {
+        BatchColumns {
+            ids: Vec::with_capacity(n),
+            revisions: Vec::with_capacity(n),
+            hashes: Vec::with_capacity(n),
+            catalogue_versions: Vec::with_capacity(n),
+            services: Vec::with_capacity(n),
+            references: Vec::with_capacity(n),
+            bodies: Vec::with_capacity(n),
+            outreach_ids: Vec::with_capacity(n),
+            outreach_names: Vec::with_capacity(n),
+            captured_on: Vec::with_capacity(n),
+        }
+    }
+
+    fn add(&mut self, record: &ApplicationRecord, place: ReviewPlacement) -> Result<(), StorageError> {
+        self.ids.push(record.id);
+        self.revisions.push(revision(record.revision));
+        self.hashes.push(record.content_hash.clone());
+        self.catalogue_versions.push(i64::from(record.catalogue_version));
+        self.services.push(record.service_id.clone());
+        self.references.push(record.reference.clone());
+        self.bodies.push(serde_json::to_string(&record.body).map_err(db)?);
+        self.outreach_ids.push(place.outreach_id);
+        self.outreach_names.push(place.outreach_name);
+        self.captured_on.push(place.captured_on);
+        Ok(())
+    }
+}
+
 impl Storage for PostgresStorage {
     async fn push(&self, device_id: &str, records: Vec<ApplicationRecord>) -> Result<Vec<RecordResult>, StorageError> {
         let mut client = self.pool.get().await.map_err(db)?;
@@ -331,57 +376,100 @@ impl Storage for PostgresStorage {
                 .await
                 .map_err(db)?;
         }
-        let insert = tx
-            .prepare(
-                "INSERT INTO applications (id, revision, device_id, content_hash, catalogue_version, service_id, reference, body,
-                     outreach_id, outreach_name, captured_on)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT (id, revision) DO NOTHING",
-            )
-            .await
-            .map_err(db)?;
-        let stored_hash =
-            tx.prepare("SELECT content_hash FROM applications WHERE id = $1 AND revision = $2").await.map_err(db)?;
-        let mut results = Vec::with_capacity(records.len());
-        for record in records {
-            let outcome = if !record.hash_matches() {
-                PushOutcome::Invalid { reason: "content_hash does not match body".into() }
-            } else {
-                let body = serde_json::to_string(&record.body).map_err(db)?;
-                let place = ReviewPlacement::of(&record, time::OffsetDateTime::now_utc());
-                let inserted = tx
-                    .execute(
-                        &insert,
-                        &[
-                            &record.id,
-                            &revision(record.revision),
-                            &device_id,
-                            &record.content_hash,
-                            &i64::from(record.catalogue_version),
-                            &record.service_id,
-                            &record.reference,
-                            &body,
-                            &place.outreach_id,
-                            &place.outreach_name,
-                            &place.captured_on,
-                        ],
-                    )
-                    .await
-                    .map_err(db)?;
-                if inserted == 1 {
-                    PushOutcome::Stored
-                } else {
-                    let row =
-                        tx.query_one(&stored_hash, &[&record.id, &revision(record.revision)]).await.map_err(db)?;
-                    let hash: String = row.get(0);
-                    if hash == record.content_hash {
-                        PushOutcome::AlreadyStored
-                    } else {
-                        PushOutcome::Conflict { stored_hash: hash }
-                    }
-                }
-            };
-            results.push(RecordResult { id: record.id, revision: record.revision, outcome });
+        // One INSERT for the whole batch (one round trip, not one per record), in (id, revision)
+        // order so two batches sharing records lock them in the same order. Its RETURNING says
+        // which were new; the rest are compared with what is stored. Duplicates within a batch:
+        // the first is stored, the others compared with it, as if inserted one at a time.
+        let now = time::OffsetDateTime::now_utc();
+        let mut valid: Vec<usize> = (0..records.len()).filter(|&i| records[i].hash_matches()).collect();
+        valid.sort_by_key(|&i| (records[i].id, records[i].revision));
+        let mut columns = BatchColumns::with_capacity(valid.len());
+        for &i in &valid {
+            columns.add(&records[i], ReviewPlacement::of(&records[i], now))?;
         }
+        let mut inserted = std::collections::HashSet::new();
+        if !valid.is_empty() {
+            let insert = tx
+                .prepare_cached(
+                    "INSERT INTO applications (id, revision, device_id, content_hash, catalogue_version, service_id,
+                         reference, body, outreach_id, outreach_name, captured_on)
+                     SELECT b.id, b.revision, $3, b.content_hash, b.catalogue_version, b.service_id, b.reference,
+                         b.body, b.outreach_id, b.outreach_name, b.captured_on
+                     FROM unnest($1::uuid[], $2::int4[], $4::text[], $5::int8[], $6::text[], $7::text[], $8::text[],
+                         $9::text[], $10::text[], $11::text[])
+                         WITH ORDINALITY AS b(id, revision, content_hash, catalogue_version, service_id, reference, body,
+                             outreach_id, outreach_name, captured_on, n)
+                     ORDER BY b.n
+                     ON CONFLICT (id, revision) DO NOTHING
+                     RETURNING id, revision",
+                )
+                .await
+                .map_err(db)?;
+            let rows = tx
+                .query(
+                    &insert,
+                    &[
+                        &columns.ids,
+                        &columns.revisions,
+                        &device_id,
+                        &columns.hashes,
+                        &columns.catalogue_versions,
+                        &columns.services,
+                        &columns.references,
+                        &columns.bodies,
+                        &columns.outreach_ids,
+                        &columns.outreach_names,
+                        &columns.captured_on,
+                    ],
+                )
+                .await
+                .map_err(db)?;
+            inserted.extend(rows.iter().map(|row| (row.get::<_, Uuid>(0), row.get::<_, i32>(1))));
+        }
+        let mut outcomes: Vec<Option<PushOutcome>> = vec![None; records.len()];
+        let mut compare = Vec::new();
+        for &i in &valid {
+            let key = (records[i].id, revision(records[i].revision));
+            if inserted.remove(&key) {
+                outcomes[i] = Some(PushOutcome::Stored);
+            } else {
+                compare.push(i);
+            }
+        }
+        if !compare.is_empty() {
+            let ids: Vec<Uuid> = compare.iter().map(|&i| records[i].id).collect();
+            let revisions: Vec<i32> = compare.iter().map(|&i| revision(records[i].revision)).collect();
+            let stored = tx
+                .prepare_cached(
+                    "SELECT a.id, a.revision, a.content_hash FROM applications a
+                     JOIN unnest($1::uuid[], $2::int4[]) AS k(id, revision) ON a.id = k.id AND a.revision = k.revision",
+                )
+                .await
+                .map_err(db)?;
+            let rows = tx.query(&stored, &[&ids, &revisions]).await.map_err(db)?;
+            let hashes: std::collections::HashMap<(Uuid, i32), String> =
+                rows.iter().map(|row| ((row.get(0), row.get(1)), row.get(2))).collect();
+            for i in compare {
+                let hash = hashes.get(&(records[i].id, revision(records[i].revision))).ok_or_else(|| {
+                    StorageError::Database(format!("application {} vanished during the push", records[i].id))
+                })?;
+                outcomes[i] = Some(if *hash == records[i].content_hash {
+                    PushOutcome::AlreadyStored
+                } else {
+                    PushOutcome::Conflict { stored_hash: hash.clone() }
+                });
+            }
+        }
+        let results = records
+            .iter()
+            .zip(outcomes)
+            .map(|(record, outcome)| RecordResult {
+                id: record.id,
+                revision: record.revision,
+                outcome: outcome
+                    .unwrap_or_else(|| PushOutcome::Invalid { reason: "content_hash does not match body".into() }),
+            })
+            .collect();
         tx.commit().await.map_err(db)?;
         Ok(results)
     }
@@ -496,8 +584,11 @@ impl Storage for PostgresStorage {
     }
 
     async fn device_by_fingerprint(&self, fingerprint: &str) -> Result<Option<Device>, StorageError> {
+        // Every request asks this (see `AuthenticatedDevice`): a cached statement, one round trip.
         let client = self.pool.get().await.map_err(db)?;
-        Self::device_where(&**client, "fingerprint", fingerprint).await
+        let statement = client.prepare_cached(&format!("{DEVICE_SELECT} WHERE fingerprint = $1")).await.map_err(db)?;
+        let row = client.query_opt(&statement, &[&fingerprint]).await.map_err(db)?;
+        Ok(row.as_ref().map(device_row))
     }
 
     async fn revoke_device(&self, device_id: &str) -> Result<Device, StorageError> {

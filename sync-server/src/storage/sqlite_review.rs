@@ -603,9 +603,10 @@ impl ReviewStorage for SqliteStorage {
     async fn touch_device(&self, device_id: &str, now: OffsetDateTime) -> Result<(), StorageError> {
         let device_id = device_id.to_string();
         self.with(move |conn| {
-            // RFC 3339 in UTC with whole seconds sorts as text, so max() keeps the later time.
+            // RFC 3339 in UTC with whole seconds sorts as text, so the later time wins. Every
+            // request touches its device: no write (no commit to sync) when nothing would change.
             conn.execute(
-                "UPDATE devices SET last_seen_at = max(coalesce(last_seen_at, ''), ?2) WHERE id = ?1",
+                "UPDATE devices SET last_seen_at = ?2 WHERE id = ?1 AND coalesce(last_seen_at, '') < ?2",
                 params![device_id, rfc3339(now)],
             )
             .map_err(db)?;
