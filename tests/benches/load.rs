@@ -53,6 +53,9 @@ const BATCH: usize = 20;
 /// Target from issue 10: this many laptops on PostgreSQL, no errors, p99 at most this.
 const TARGET_LAPTOPS: usize = 500;
 const TARGET_P99: Duration = Duration::from_millis(250);
+/// The paced line: each laptop sends a batch this often (about what a 50 kbit/s link allows for a
+/// gzip'd batch of 20 and its round trip), so 500 laptops offer 500 batches a second.
+const PACE: Duration = Duration::from_secs(1);
 
 /// When a laptop stops pushing.
 #[derive(Clone, Copy)]
@@ -243,7 +246,16 @@ async fn push(
 }
 
 /// A laptop: connect and push one warm-up batch, wait for the others, then push until `until`.
-async fn laptop(client: SyncClient, mut outbox: Outbox, start: Arc<Barrier>, until: Until) -> Laptop {
+/// `pace`: send a batch every `interval`, the first `offset` after the start (a laptop on a slow
+/// link, or one of many whose links return at different moments), instead of back to back. It
+/// models the offered load; it synchronises nothing (a late batch goes at once).
+async fn laptop(
+    client: SyncClient,
+    mut outbox: Outbox,
+    start: Arc<Barrier>,
+    until: Until,
+    pace: Option<(Duration, Duration)>,
+) -> Laptop {
     let mut laptop = Laptop::default();
     let warm_up = outbox.next_batch();
     laptop.attempted += warm_up.len() as u64;
@@ -253,6 +265,10 @@ async fn laptop(client: SyncClient, mut outbox: Outbox, start: Arc<Barrier>, unt
     let started = Instant::now();
     let mut again = None;
     while !until.done(laptop.requests, started) {
+        if let Some((interval, offset)) = pace {
+            let due = started + offset + interval * laptop.requests as u32;
+            tokio::time::sleep_until(due.into()).await;
+        }
         let batch = match again.take() {
             Some(batch) => batch,
             None => {
@@ -469,6 +485,7 @@ impl Bench {
         label: &str,
         laptops: usize,
         until: Until,
+        pace: Option<Duration>,
     ) -> (Line, u64, u64, u64) {
         self.server_runtime.block_on(async {
             for credentials in &self.credentials[..laptops] {
@@ -484,7 +501,8 @@ impl Bench {
             self.credentials[..laptops].iter().map(|c| LaptopPrefix::parse(&c.device_id).expect("prefix")).collect();
         let (line, total) = run(&self.client_runtime, meter, label, laptops, |i, start| {
             let outbox = Outbox { prefix: prefixes[i].clone(), templates: Arc::clone(&self.templates), sequence: 0 };
-            laptop(clients[i].clone(), outbox, start, until)
+            let pace = pace.map(|interval| (interval, interval * i as u32 / laptops as u32));
+            laptop(clients[i].clone(), outbox, start, until, pace)
         });
         drop(clients);
         server.stop(&self.server_runtime);
@@ -632,28 +650,33 @@ fn main() {
         let until = if full { until } else { Until::Elapsed(Duration::from_secs(15)) };
         let line = if backend == "postgres" {
             let (storage, postmaster, _) = postgres_storage(&bench.server_runtime);
-            bench.push_level(storage, &CpuMeter { postmaster }, "push", *laptops, until).0
+            bench.push_level(storage, &CpuMeter { postmaster }, "push", *laptops, until, None).0
         } else {
             let storage = Arc::new(SqliteStorage::open(&bench.dir.path().join("only.db")).expect("store"));
-            bench.push_level(storage, &CpuMeter { postmaster: None }, "push", *laptops, until).0
+            bench.push_level(storage, &CpuMeter { postmaster: None }, "push", *laptops, until, None).0
         };
         println!("{}", line.cells(backend, false));
         return;
     }
-    for (index, &laptops) in std::iter::once(&1).chain(levels).enumerate() {
-        let (label, until) = if index == 0 { ("one laptop alone (reference)", unloaded) } else { ("push", until) };
+    // One laptop alone, the levels back to back, then the target's level paced.
+    let paced_label = format!("paced: a batch every {} ms each", PACE.as_millis());
+    let plan = std::iter::once(("one laptop alone (reference)", 1, unloaded, None))
+        .chain(levels.iter().map(|&laptops| ("push", laptops, until, None)))
+        .chain(std::iter::once((paced_label.as_str(), most.min(TARGET_LAPTOPS), until, Some(PACE))));
+    for (label, laptops, until, pace) in plan {
         databases += 1;
         let storage =
             Arc::new(SqliteStorage::open(&bench.dir.path().join(format!("server-{databases}.db"))).expect("store"));
         let meter = CpuMeter { postmaster: None };
-        let (line, stored, acknowledged, attempted) = bench.push_level(storage, &meter, label, laptops, until);
+        let (line, stored, acknowledged, attempted) = bench.push_level(storage, &meter, label, laptops, until, pace);
         check("SQLite", &line, stored, acknowledged, attempted);
         sqlite.lines.push(line);
         if postgres_available {
             let (storage, postmaster, settings) = postgres_storage(&bench.server_runtime);
             postgres.settings = settings;
             let meter = CpuMeter { postmaster };
-            let (line, stored, acknowledged, attempted) = bench.push_level(storage, &meter, label, laptops, until);
+            let (line, stored, acknowledged, attempted) =
+                bench.push_level(storage, &meter, label, laptops, until, pace);
             check("PostgreSQL", &line, stored, acknowledged, attempted);
             postgres.lines.push(line);
         }
@@ -727,11 +750,14 @@ fn main() {
         section,
         "The one-laptop rows are the unloaded latency ({}); the `/health` rows are the same connections and \
          identities asking for a route with no storage behind it, for {}: what TLS, HTTP and this machine's two \
-         cores cost at that concurrency without the database. With every laptop in a closed loop, mean latency \
+         cores cost at that concurrency without the database. The paced rows are the same laptops sending a \
+         batch every {} ms each (their starts spread over the first interval), as a fleet on slow links would, \
+         instead of back to back. With every laptop in a closed loop, mean latency \
          is about laptops ÷ requests/s (Little's law): at {TARGET_LAPTOPS} laptops a p99 of {} ms needs roughly \
          {} requests/s or more.",
         unloaded.describe(),
         health_until.describe(),
+        PACE.as_millis(),
         TARGET_P99.as_millis(),
         TARGET_LAPTOPS as u128 * 1000 / TARGET_P99.as_millis()
     );
@@ -739,21 +765,26 @@ fn main() {
     let target = backends
         .iter()
         .find(|b| b.name == "PostgreSQL")
-        .and_then(|b| b.lines.iter().find(|l| l.laptops == TARGET_LAPTOPS));
+        .map(|b| (b.lines.iter().find(|l| l.laptops == TARGET_LAPTOPS && l.label == "push"), b.lines.last()));
     match target {
-        Some(line) => {
+        Some((Some(line), Some(paced))) => {
             let met = line.error_count() == 0 && line.latencies.p99() <= TARGET_P99;
             let _ = writeln!(
                 section,
                 "Target (issue 10): {TARGET_LAPTOPS} laptops on PostgreSQL with 0 errors and p99 ≤ {} ms. Measured \
-                 {} errors, p99 **{:.0} ms** — {}.",
+                 {} errors, p99 **{:.0} ms** with every laptop pushing back to back — {}. Paced (a batch a \
+                 second from each laptop, {:.0} requests/s offered): {} errors, p99 {:.0} ms, which {} meet it.",
                 TARGET_P99.as_millis(),
                 line.error_count(),
                 line.latencies.p99().as_secs_f64() * 1000.0,
-                verdict(met)
+                verdict(met),
+                paced.laptops as f64 / PACE.as_secs_f64(),
+                paced.error_count(),
+                paced.latencies.p99().as_secs_f64() * 1000.0,
+                if paced.error_count() == 0 && paced.latencies.p99() <= TARGET_P99 { "would" } else { "would not" }
             );
         }
-        None => {
+        _ => {
             let _ = writeln!(
                 section,
                 "Target (issue 10): {TARGET_LAPTOPS} laptops on PostgreSQL with 0 errors and p99 ≤ {} ms: not \
