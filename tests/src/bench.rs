@@ -137,3 +137,41 @@ impl Stats {
 pub fn verdict(met: bool) -> &'static str {
     if met { "**met**" } else { "**not met**" }
 }
+
+/// Proportional set size of `pids` together, in bytes: each process's `Pss:` line of
+/// /proc/PID/smaps_rollup (pages shared between processes counted once, split among them).
+/// Processes that have gone (or cannot be read) count nothing.
+pub fn pss_bytes(pids: &[u32]) -> u64 {
+    pids.iter().filter_map(|&pid| pss_of(pid)).sum()
+}
+
+/// One process's proportional set size in bytes, from /proc/PID/smaps_rollup.
+pub fn pss_of(pid: u32) -> Option<u64> {
+    let rollup = std::fs::read_to_string(format!("/proc/{pid}/smaps_rollup")).ok()?;
+    let line = rollup.lines().find(|l| l.starts_with("Pss:"))?;
+    Some(line.split_whitespace().nth(1)?.parse::<u64>().ok()? * 1024)
+}
+
+/// The command name of `pid` (/proc/PID/comm, at most 15 characters: "WebKitWebProces").
+pub fn process_name(pid: u32) -> Option<String> {
+    std::fs::read_to_string(format!("/proc/{pid}/comm")).ok().map(|name| name.trim_end().to_string())
+}
+
+/// The running process whose command line (program and arguments) satisfies `wanted`.
+pub fn pid_with_cmdline(wanted: impl Fn(&[String]) -> bool) -> Option<u32> {
+    std::fs::read_dir("/proc").ok()?.flatten().find_map(|entry| {
+        let pid = entry.file_name().to_str()?.parse::<u32>().ok()?;
+        let raw = std::fs::read(entry.path().join("cmdline")).ok()?;
+        let args: Vec<String> =
+            raw.split(|&b| b == 0).filter(|a| !a.is_empty()).map(|a| String::from_utf8_lossy(a).into_owned()).collect();
+        wanted(&args).then_some(pid)
+    })
+}
+
+/// The process among `root`'s descendants (see [`process_tree`]) whose executable is `binary`.
+pub fn descendant_running(root: u32, binary: &Path) -> Option<u32> {
+    let wanted = std::fs::canonicalize(binary).ok()?;
+    process_tree(root)
+        .into_iter()
+        .find(|pid| std::fs::read_link(format!("/proc/{pid}/exe")).is_ok_and(|exe| exe == wanted))
+}
