@@ -61,6 +61,47 @@ async fn ten_thousand_applications_arrive_exactly_once() {
     assert_eq!((again.batches, again.pushed.synced), (0, 0));
 }
 
+/// Records the server holds with other content (a conflict a person must settle) stay in the
+/// outbox and are passed over: the rest of the outbox, before and after them and across several
+/// batches in flight, is stored once, and the run ends.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn conflicting_records_are_passed_over_and_the_rest_arrive() {
+    const COUNT: u32 = 300;
+    let deployment = Deployment::start().await;
+    let (_profile, mut session) = laptop(deployment.dir.path(), &deployment.enrolment);
+    capture(&mut session, 31_000_000, COUNT);
+    // The server already holds three of them, at the same revision, with different answers.
+    let records = session.outbox_records(COUNT as usize).expect("outbox");
+    let clashing: Vec<_> = [5, 150, 299]
+        .iter()
+        .map(|&i| {
+            let r: &fieldkit_protocol::ApplicationRecord = &records[i];
+            let mut body = r.body.clone();
+            body["application"]["form"]["note"] = serde_json::json!("typed again on another laptop");
+            fieldkit_protocol::ApplicationRecord::new(
+                r.id,
+                r.revision,
+                r.catalogue_version,
+                r.service_id.clone(),
+                r.reference.clone(),
+                body,
+            )
+        })
+        .collect();
+    deployment.storage.push("K7QM", clashing.clone()).await.expect("store the clashing versions");
+
+    let mut sizer = BatchSizer::new(1, 64, Duration::from_secs(10));
+    let report = sync(&mut session, &mut sizer).await.expect("sync");
+    assert_eq!((report.pushed.synced, report.pushed.conflicts), (COUNT - 3, 3));
+    assert!(report.batches >= 5, "several batches: {}", report.batches);
+    assert_eq!(deployment.storage.count().await.expect("count"), u64::from(COUNT), "each stored once");
+    let waiting: Vec<_> = session.queue().expect("outbox").iter().map(|a| a.id).collect();
+    assert_eq!(waiting, clashing.iter().map(|r| r.id).collect::<Vec<_>>(), "only the conflicts wait");
+    // They stay for a person: the next run reports them again and ends.
+    let again = sync(&mut session, &mut sizer).await.expect("sync again");
+    assert_eq!((again.pushed.synced, again.pushed.conflicts), (0, 3));
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_review_outcome_reaches_the_laptop_and_changes_the_application() {
     let deployment = Deployment::start().await;

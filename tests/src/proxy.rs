@@ -20,7 +20,7 @@ struct Faults {
 
 /// A slow link: each direction carries `bytes_per_sec` and delivers every byte `delay` after it
 /// finished transmitting. Packet loss cannot be modelled here (the proxy sits above TCP, which
-/// hides loss as retransmission delay); that needs netem, which this machine's kernel lacks.
+/// hides loss as retransmission delay); `netem.rs` emulates a lossy link below TCP instead.
 #[derive(Debug, Clone, Copy)]
 pub struct Link {
     pub bytes_per_sec: u64,

@@ -829,9 +829,19 @@ impl Session {
 
     /// Up to `limit` outbox applications as wire records, oldest first.
     pub fn outbox_records(&mut self, limit: usize) -> Result<Vec<fieldkit_protocol::ApplicationRecord>> {
+        Ok(self.outbox_records_after(None, limit)?.0)
+    }
+
+    /// Up to `limit` outbox applications after `after` (all of them from the oldest when `None`),
+    /// as wire records, and the position of the last one for the next call.
+    pub fn outbox_records_after(
+        &mut self,
+        after: Option<&crate::store::OutboxPosition>,
+        limit: usize,
+    ) -> Result<(Vec<fieldkit_protocol::ApplicationRecord>, Option<crate::store::OutboxPosition>)> {
         let (store, _) = self.store_for(Action::RecordSyncOutcome)?;
-        let outbox = store.outbox_page(limit)?;
-        crate::sync::records(store, &outbox)
+        let (outbox, positions): (Vec<_>, Vec<_>) = store.outbox_page_after(after, limit)?.into_iter().unzip();
+        Ok((crate::sync::records(store, &outbox)?, positions.into_iter().last()))
     }
 
     /// Applies a push's per-record answers: acknowledged records still in the outbox at the same

@@ -707,11 +707,29 @@ impl Store {
     /// The oldest `limit` applications waiting to be sent, in sending order, straight off the
     /// outbox index (migration 8).
     pub fn outbox_page(&self, limit: usize) -> Result<Vec<Application>> {
+        Ok(self.outbox_page_after(None, limit)?.into_iter().map(|(application, _)| application).collect())
+    }
+
+    /// Like [`Store::outbox_page`], but only applications after `after` in sending order, each
+    /// with its own position: how sync reads the next batch while the previous one, still in the
+    /// outbox, is on its way.
+    pub fn outbox_page_after(
+        &self,
+        after: Option<&OutboxPosition>,
+        limit: usize,
+    ) -> Result<Vec<(Application, OutboxPosition)>> {
         let mut statement = self.conn.prepare_cached(&format!(
-            "{APPLICATION_COLUMNS} INDEXED BY applications_outbox WHERE state = 'submitted' ORDER BY created_at, id LIMIT ?1"
+            "{APPLICATION_COLUMNS} INDEXED BY applications_outbox
+             WHERE state = 'submitted' AND (?1 IS NULL OR (created_at, id) > (?1, ?2))
+             ORDER BY created_at, id LIMIT ?3"
         ))?;
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
-        let rows = statement.query_map([limit], application_from_row)?;
+        let (created_at, id) = after.map(|p| (p.created_at.as_str(), p.id.as_str())).unzip();
+        let rows = statement.query_map(params![created_at, id, limit], |row| {
+            // The stored text itself, so the next page starts exactly after this row.
+            let position = OutboxPosition { created_at: row.get(10)?, id: row.get(0)? };
+            Ok((application_from_row(row)?, position))
+        })?;
         Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
     }
 
@@ -766,6 +784,13 @@ fn application_in(tx: &rusqlite::Transaction<'_>, id: Uuid) -> Result<Option<App
         .prepare_cached(&format!("{APPLICATION_COLUMNS} WHERE id = ?1"))?
         .query_row([id.to_string()], application_from_row)
         .optional()?)
+}
+
+/// Where an application sits in the outbox's sending order (its stored creation time and id).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutboxPosition {
+    created_at: String,
+    id: String,
 }
 
 /// One lifecycle transition inside the caller's transaction: the new state (and form or review

@@ -232,32 +232,50 @@ async fn run(
         state.bytes_received += wire.received;
     };
 
+    // Two batches in flight: the next one travels (and the server stores it) while the answer to
+    // the previous one is applied here, so neither end waits for the other. Batches are read in
+    // sending order after the last one sent, so one still in the outbox is not read again, and
+    // records that need a person (conflicts, invalid) are passed over rather than resent forever.
+    // An answer lost with a failed run only means those records are acknowledged again, as
+    // already stored, next time.
+    let mut sent_up_to = None;
+    let mut in_flight: Option<InFlight> = None;
     loop {
-        let records = session.outbox_records(sizer.size())?;
-        if records.is_empty() {
-            break;
-        }
-        let started = std::time::Instant::now();
-        let (response, wire) = match client.push(records).await {
-            Ok(answer) => answer,
+        let (records, last) = session.outbox_records_after(sent_up_to.as_ref(), sizer.size())?;
+        let next = (!records.is_empty()).then(|| {
+            sent_up_to = last;
+            InFlight::send(client, records)
+        });
+        let Some(current) = in_flight.take() else {
+            match next {
+                Some(next) => {
+                    in_flight = Some(next);
+                    continue;
+                }
+                None => break,
+            }
+        };
+        let (response, wire) = match current.answer().await {
+            Ok((answer, took)) => {
+                sizer.succeeded(took);
+                answer
+            }
             Err(e) => {
+                if let Some(next) = next {
+                    next.task.abort();
+                }
                 sizer.failed();
                 return Err(e);
             }
         };
-        sizer.succeeded(started.elapsed());
         count(&mut state, wire);
         report.batches += 1;
         let tally = session.apply_push_results(&response.results)?;
         state.records_sent += u64::from(tally.synced);
         state.batch_size = sizer.size();
-        let stuck = tally.conflicts + tally.invalid;
         merge_push(&mut report.pushed, &tally);
         progress(&state);
-        if tally.synced == 0 && stuck > 0 && stuck as usize == response.results.len() {
-            // Every record in the batch needs a person; the outbox head would repeat forever.
-            break;
-        }
+        in_flight = next;
     }
 
     // Plans the centre manager made here: few and small, idempotent on the server. Uploaded
@@ -309,6 +327,25 @@ async fn run(
     report.bytes_sent = state.bytes_sent;
     report.bytes_received = state.bytes_received;
     Ok(report)
+}
+
+/// One push on its way, on its own task so it travels while this one applies an earlier answer.
+struct InFlight {
+    task: tokio::task::JoinHandle<Result<(fieldkit_protocol::PushResponse, WireBytes)>>,
+    sent_at: std::time::Instant,
+}
+
+impl InFlight {
+    fn send(client: &SyncClient, records: Vec<fieldkit_protocol::ApplicationRecord>) -> InFlight {
+        let client = client.clone();
+        InFlight { task: tokio::spawn(async move { client.push(records).await }), sent_at: std::time::Instant::now() }
+    }
+
+    /// The server's answer and how long the batch took from sending to answer.
+    async fn answer(self) -> Result<((fieldkit_protocol::PushResponse, WireBytes), Duration)> {
+        let answer = self.task.await.map_err(|e| CoreError::SyncUnreachable(format!("push task: {e}")))??;
+        Ok((answer, self.sent_at.elapsed()))
+    }
 }
 
 fn merge_push(total: &mut PushTally, batch: &PushTally) {
