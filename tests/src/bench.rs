@@ -1,24 +1,9 @@
-//! Shared by the end-to-end benchmarks: replacing a benchmark's own section of docs/BENCHMARKS.md,
-//! and reading a process tree's memory and CPU time from /proc.
+//! Shared by the end-to-end benchmarks: what every benchmark shares (statistics, the machine line,
+//! target verdicts, writing a section of docs/BENCHMARKS.md) comes from `fieldkit-benchkit`; this
+//! adds reading a process tree's memory and CPU time from /proc.
 
+pub use fieldkit_benchkit::{Stats, machine, now, record_target, summary, verdict, write_section};
 use std::path::Path;
-
-/// Replaces the text between `<!-- bench:NAME:start -->` and `<!-- bench:NAME:end -->` in
-/// docs/BENCHMARKS.md with `section` (appending the block the first time).
-pub fn write_section(name: &str, section: &str) {
-    let (start, end) = (format!("<!-- bench:{name}:start -->"), format!("<!-- bench:{name}:end -->"));
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/BENCHMARKS.md");
-    let existing = std::fs::read_to_string(&path).expect("read docs/BENCHMARKS.md");
-    let block = format!("{start}\n{}\n{end}", section.trim_end());
-    let updated = match (existing.find(&start), existing.find(&end)) {
-        (Some(s), Some(e)) if e > s => format!("{}{block}{}", &existing[..s], &existing[e + end.len()..]),
-        _ => format!("{}\n\n{block}\n", existing.trim_end()),
-    };
-    let temporary = path.with_extension("md.tmp");
-    std::fs::write(&temporary, updated).expect("write");
-    std::fs::rename(&temporary, &path).expect("replace");
-    println!("wrote {}", path.display());
-}
 
 /// `pid` and every process descended from it.
 pub fn process_tree(pid: u32) -> Vec<u32> {
@@ -71,71 +56,6 @@ pub fn pid_of(binary: &Path) -> Option<u32> {
         let pid = entry.file_name().to_str()?.parse::<u32>().ok()?;
         (std::fs::read_link(entry.path().join("exe")).ok()? == wanted).then_some(pid)
     })
-}
-
-/// One line naming the machine a figure was measured on: CPU model, logical CPUs, RAM, kernel.
-pub fn machine() -> String {
-    let cpuinfo = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
-    let cpu = cpuinfo
-        .lines()
-        .find(|l| l.starts_with("model name"))
-        .and_then(|l| l.split_once(':'))
-        .map_or_else(|| format!("unknown CPU ({})", std::env::consts::ARCH), |(_, v)| v.trim().to_string());
-    let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
-    let memory_gib = std::fs::read_to_string("/proc/meminfo")
-        .ok()
-        .and_then(|text| {
-            let line = text.lines().find(|l| l.starts_with("MemTotal:"))?;
-            line.split_whitespace().nth(1)?.parse::<f64>().ok()
-        })
-        .map_or(0.0, |kib| kib / 1024.0 / 1024.0);
-    let kernel = std::fs::read_to_string("/proc/sys/kernel/osrelease").unwrap_or_default();
-    format!("{cpu}, {cores} logical CPUs, {memory_gib:.0} GiB RAM, Linux {}", kernel.trim())
-}
-
-/// "2026-11-28 15:20 UTC": when a section was measured.
-pub fn now() -> String {
-    let now = time::OffsetDateTime::now_utc();
-    format!("{} {:02}:{:02} UTC", now.date(), now.hour(), now.minute())
-}
-
-/// Order statistics of one benchmark line's samples.
-pub struct Stats {
-    sorted: Vec<std::time::Duration>,
-}
-
-impl Stats {
-    /// Panics on no samples: a benchmark that measured nothing must not report a figure.
-    pub fn new(mut samples: Vec<std::time::Duration>) -> Stats {
-        assert!(!samples.is_empty(), "no samples");
-        samples.sort();
-        Stats { sorted: samples }
-    }
-    /// Nearest-rank quantile, `q` in 0..=1.
-    pub fn quantile(&self, q: f64) -> std::time::Duration {
-        let rank = (q * self.sorted.len() as f64).ceil() as usize;
-        self.sorted[rank.clamp(1, self.sorted.len()) - 1]
-    }
-    pub fn median(&self) -> std::time::Duration {
-        self.quantile(0.5)
-    }
-    pub fn p99(&self) -> std::time::Duration {
-        self.quantile(0.99)
-    }
-    pub fn max(&self) -> std::time::Duration {
-        self.sorted[self.sorted.len() - 1]
-    }
-    pub fn len(&self) -> usize {
-        self.sorted.len()
-    }
-    pub fn is_empty(&self) -> bool {
-        self.sorted.is_empty()
-    }
-}
-
-/// "**met**" or "**not met**", for a target line.
-pub fn verdict(met: bool) -> &'static str {
-    if met { "**met**" } else { "**not met**" }
 }
 
 /// Proportional set size of `pids` together, in bytes: each process's `Pss:` line of

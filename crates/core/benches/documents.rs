@@ -14,6 +14,7 @@
 //! and its audit entry), the slip's layout and PDF alone (`Slip::to_pdf`), `Session::day_report`
 //! (the day's query, the counting and its audit entry), and the report's `to_pdf` and `to_csv`.
 
+use fieldkit_benchkit::Stats;
 use fieldkit_core::catalogue::{ProfileAttribute, sample};
 use fieldkit_core::documents::{Paper, SlipOptions};
 use fieldkit_core::{Config, LaptopPrefix, NewApplication, NewCitizen, NewOfficer, Profile, Role, Session};
@@ -55,35 +56,16 @@ impl Plan {
     }
 }
 
-struct Stats(Vec<Duration>);
-
-impl Stats {
-    fn new(mut samples: Vec<Duration>) -> Stats {
-        assert!(!samples.is_empty() && samples.iter().all(|d| !d.is_zero()), "samples");
-        samples.sort();
-        Stats(samples)
-    }
-
-    fn quantile(&self, q: f64) -> Duration {
-        let rank = (q * self.0.len() as f64).ceil() as usize;
-        self.0[rank.clamp(1, self.0.len()) - 1]
-    }
-
-    fn mean(&self) -> Duration {
-        self.0.iter().sum::<Duration>() / self.0.len() as u32
-    }
-
-    fn row(&self, name: &str) -> String {
-        let ms = |d: Duration| d.as_secs_f64() * 1e3;
-        format!(
-            "| {name} | {} | {:.2} | {:.2} | {:.2} | {:.2} |",
-            self.0.len(),
-            ms(self.quantile(0.5)),
-            ms(self.quantile(0.99)),
-            ms(self.mean()),
-            ms(self.0[self.0.len() - 1])
-        )
-    }
+fn row(stats: &Stats, name: &str) -> String {
+    let ms = |d: Duration| d.as_secs_f64() * 1e3;
+    format!(
+        "| {name} | {} | {:.2} | {:.2} | {:.2} | {:.2} |",
+        stats.len(),
+        ms(stats.median()),
+        ms(stats.p99()),
+        ms(stats.mean()),
+        ms(stats.max())
+    )
 }
 
 fn time<T>(samples: usize, mut op: impl FnMut(usize) -> T, check: impl Fn(&T)) -> Stats {
@@ -194,11 +176,10 @@ fn main() {
     let _ = writeln!(out, "### Acknowledgement slips and the outreach day report\n");
     let _ = writeln!(
         out,
-        "Measured {} on {}, {} logical CPUs; optimised build; temp files under `{}`. Re-run with \
+        "Measured {} on {}; optimised build; temp files under `{}`. Re-run with \
          `cargo bench -p fieldkit-core --bench documents`.\n",
-        time::OffsetDateTime::now_utc().date(),
-        cpu(),
-        std::thread::available_parallelism().map(|n| n.get()).unwrap_or(0),
+        fieldkit_benchkit::now(),
+        fieldkit_benchkit::machine(),
         std::env::temp_dir().display()
     );
     let _ = writeln!(
@@ -239,53 +220,61 @@ fn main() {
             &bare_count,
         ),
     ] {
-        let _ = writeln!(out, "{}", stats.row(name));
+        let _ = writeln!(out, "{}", row(stats, name));
     }
     let ms = |d: Duration| d.as_secs_f64() * 1e3;
-    let slip_met = slip_a5.quantile(0.5) <= SLIP_TARGET && slip_receipt.quantile(0.5) <= SLIP_TARGET;
-    let report_met = reports.quantile(0.5) + report_pdf.quantile(0.5) <= REPORT_TARGET;
+    let slip_met = slip_a5.median() <= SLIP_TARGET && slip_receipt.median() <= SLIP_TARGET;
+    let report_met = reports.median() + report_pdf.median() <= REPORT_TARGET;
     let _ = writeln!(
         out,
         "\nTargets: a slip ≤ {} ms — median {:.1} ms (A5) and {:.1} ms (receipt), p99 {:.1} and {:.1} ms: {}; \
          a report over {} applications ≤ {} ms — median {:.1} ms to count plus {:.1} ms for its PDF: {}.",
         SLIP_TARGET.as_millis(),
-        ms(slip_a5.quantile(0.5)),
-        ms(slip_receipt.quantile(0.5)),
-        ms(slip_a5.quantile(0.99)),
-        ms(slip_receipt.quantile(0.99)),
+        ms(slip_a5.median()),
+        ms(slip_receipt.median()),
+        ms(slip_a5.p99()),
+        ms(slip_receipt.p99()),
         if slip_met { "**met**" } else { "**not met**" },
         thousands(plan.applications),
         REPORT_TARGET.as_millis(),
-        ms(reports.quantile(0.5)),
-        ms(report_pdf.quantile(0.5)),
+        ms(reports.median()),
+        ms(report_pdf.median()),
         if report_met { "**met**" } else { "**not met**" },
     );
     if plan.mode == Mode::Full {
-        // Collected by scripts/bench into the summary (fieldkit_e2e::bench::record_target's format).
-        println!(
-            "bench-target\tdocuments\tslip ≤ {} ms (median)\tA5 {:.1} ms, receipt {:.1} ms (p99 {:.1} / {:.1})\tminimal printpdf page {:.2} ms\t{}",
-            SLIP_TARGET.as_millis(),
-            ms(slip_a5.quantile(0.5)),
-            ms(slip_receipt.quantile(0.5)),
-            ms(slip_a5.quantile(0.99)),
-            ms(slip_receipt.quantile(0.99)),
-            ms(bare_pdf.quantile(0.5)),
-            if slip_met { "met" } else { "not met" }
+        fieldkit_benchkit::record_target(
+            "documents",
+            &format!("slip ≤ {} ms (median)", SLIP_TARGET.as_millis()),
+            &format!(
+                "A5 {:.1} ms, receipt {:.1} ms (p99 {:.1} / {:.1})",
+                ms(slip_a5.median()),
+                ms(slip_receipt.median()),
+                ms(slip_a5.p99()),
+                ms(slip_receipt.p99())
+            ),
+            &format!("a minimal printpdf page {:.2} ms", ms(bare_pdf.median())),
+            slip_met,
         );
-        println!(
-            "bench-target\tdocuments\treport over {} applications ≤ {} ms (median, count + PDF)\t{:.1} ms (p99 {:.1} + {:.1})\tbare GROUP BY {:.2} ms\t{}",
-            thousands(plan.applications),
-            REPORT_TARGET.as_millis(),
-            ms(reports.quantile(0.5) + report_pdf.quantile(0.5)),
-            ms(reports.quantile(0.99)),
-            ms(report_pdf.quantile(0.99)),
-            ms(bare_count.quantile(0.5)),
-            if report_met { "met" } else { "not met" }
+        fieldkit_benchkit::record_target(
+            "documents",
+            &format!(
+                "report over {} applications ≤ {} ms (median, count + PDF)",
+                thousands(plan.applications),
+                REPORT_TARGET.as_millis()
+            ),
+            &format!(
+                "{:.1} ms (p99 {:.1} + {:.1})",
+                ms(reports.median() + report_pdf.median()),
+                ms(reports.p99()),
+                ms(report_pdf.p99())
+            ),
+            &format!("a bare GROUP BY {:.2} ms", ms(bare_count.median())),
+            report_met,
         );
     }
     println!("{out}");
     match plan.mode {
-        Mode::Full => write_section("documents", &out),
+        Mode::Full => fieldkit_benchkit::write_section("documents", &out),
         Mode::Quick => println!("(--quick: docs/BENCHMARKS.md left as it is)"),
         Mode::Smoke => {}
     }
@@ -320,31 +309,4 @@ fn count_by_service_and_state(conn: &rusqlite::Connection) -> usize {
 /// `10,000`.
 fn thousands(n: usize) -> String {
     fieldkit_core::documents::group_thousands(n as u64)
-}
-
-fn cpu() -> String {
-    std::fs::read_to_string("/proc/cpuinfo")
-        .unwrap_or_default()
-        .lines()
-        .find(|l| l.starts_with("model name"))
-        .and_then(|l| l.split_once(':'))
-        .map(|(_, v)| v.trim().to_string())
-        .unwrap_or_else(|| std::env::consts::ARCH.to_string())
-}
-
-/// Replaces the text between `<!-- bench:NAME:start -->` and `<!-- bench:NAME:end -->` in
-/// docs/BENCHMARKS.md (appending the block the first time), as the other benchmarks do.
-fn write_section(name: &str, section: &str) {
-    let (start, end) = (format!("<!-- bench:{name}:start -->"), format!("<!-- bench:{name}:end -->"));
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/BENCHMARKS.md");
-    let existing = std::fs::read_to_string(&path).expect("read docs/BENCHMARKS.md");
-    let block = format!("{start}\n{}\n{end}", section.trim_end());
-    let updated = match (existing.find(&start), existing.find(&end)) {
-        (Some(s), Some(e)) if e > s => format!("{}{block}{}", &existing[..s], &existing[e + end.len()..]),
-        _ => format!("{}\n\n{block}\n", existing.trim_end()),
-    };
-    let temporary = path.with_extension("md.documents.tmp");
-    std::fs::write(&temporary, updated).expect("write");
-    std::fs::rename(&temporary, &path).expect("replace");
-    println!("wrote {}", path.display());
 }

@@ -22,6 +22,7 @@
 //! off, so the WAL frames each commit appends can be counted. A raw `write 4 KiB + fsync` line gives
 //! the disk's floor.
 
+use fieldkit_benchkit::{Stats, machine, write_section};
 use fieldkit_core::{Config, LaptopPrefix, NewApplication, NewCitizen, NewOfficer, Profile, Reference, Role, Session};
 use rusqlite::{Connection, TransactionBehavior, params};
 use std::fmt::Write as _;
@@ -34,8 +35,6 @@ const TARGET_RATIO: f64 = 1.2;
 /// Service of the timed pass; the diagnostic pass applies the same citizens for another service, so
 /// every (citizen, service) pair is used once and the one-open-application rule never trips.
 const SERVICE: &str = "national-id.first-issue";
-const START: &str = "<!-- bench:save:start -->";
-const END: &str = "<!-- bench:save:end -->";
 
 // --- plan ----------------------------------------------------------------------------------------
 
@@ -80,49 +79,11 @@ impl Plan {
 
 // --- statistics ----------------------------------------------------------------------------------
 
-struct Stats {
-    samples: Vec<Duration>,
-}
-
-impl Stats {
-    fn new(mut samples: Vec<Duration>) -> Stats {
-        assert!(!samples.is_empty(), "no samples");
-        samples.sort();
-        Stats { samples }
-    }
-
-    /// Nearest-rank quantile: the smallest sample with at least `q` of all samples at or below it.
-    fn quantile(&self, q: f64) -> Duration {
-        let rank = (q * self.samples.len() as f64).ceil() as usize;
-        self.samples[rank.clamp(1, self.samples.len()) - 1]
-    }
-
-    fn median(&self) -> Duration {
-        self.quantile(0.5)
-    }
-
-    fn p99(&self) -> Duration {
-        self.quantile(0.99)
-    }
-
-    fn mean(&self) -> Duration {
-        self.samples.iter().sum::<Duration>() / self.samples.len() as u32
-    }
-
-    fn min(&self) -> Duration {
-        self.samples[0]
-    }
-
-    fn max(&self) -> Duration {
-        self.samples[self.samples.len() - 1]
-    }
-
-    /// The smoke checks, run in every mode.
-    fn check(&self, name: &str) {
-        assert!(self.samples.iter().all(|d| !d.is_zero()), "{name}: a sample of zero");
-        assert!(self.p99() >= self.median(), "{name}: p99 below the median");
-        assert!(self.max() >= self.p99() && self.median() >= self.min(), "{name}: quantiles out of order");
-    }
+/// The smoke checks, run in every mode.
+fn check(stats: &Stats, name: &str) {
+    assert!(stats.min() > Duration::ZERO, "{name}: a sample of zero");
+    assert!(stats.p99() >= stats.median(), "{name}: p99 below the median");
+    assert!(stats.max() >= stats.p99() && stats.median() >= stats.min(), "{name}: quantiles out of order");
 }
 
 fn us(d: Duration) -> f64 {
@@ -262,7 +223,7 @@ impl BareLine {
                  created_at  TEXT NOT NULL,
                  updated_at  TEXT NOT NULL
              ) STRICT;
-             CREATE INDEX applications_by_state ON applications(state);",
+             CREATE INDEX applications_outbox ON applications(created_at, id) WHERE state = 'submitted';",
         )
         .expect("create the bare schema");
         let prefix = LaptopPrefix::parse(if encrypted { "B2EN" } else { "B1PL" }).expect("valid laptop prefix");
@@ -393,45 +354,6 @@ fn run_diagnostic(lines: &mut [&mut dyn Line], plan: &Plan) -> Vec<Diagnostic> {
 
 // --- the machine ---------------------------------------------------------------------------------
 
-struct Machine {
-    cpu: String,
-    cores: usize,
-    memory: String,
-    kernel: String,
-    filesystem: String,
-}
-
-impl Machine {
-    fn describe(dir: &Path) -> Machine {
-        let cpuinfo = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
-        let cpu = cpuinfo
-            .lines()
-            .find(|l| l.starts_with("model name") || l.starts_with("Model") || l.starts_with("Hardware"))
-            .and_then(|l| l.split_once(':'))
-            .map(|(_, v)| v.trim().to_string())
-            .unwrap_or_else(|| format!("unknown CPU ({})", std::env::consts::ARCH));
-        let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(0);
-        let memory = std::fs::read_to_string("/proc/meminfo")
-            .ok()
-            .and_then(|text| {
-                let line = text.lines().find(|l| l.starts_with("MemTotal:"))?;
-                let kib: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
-                Some(format!("{:.0} GiB RAM", kib / 1024.0 / 1024.0))
-            })
-            .unwrap_or_else(|| "unknown RAM".into());
-        let read = |p: &str| std::fs::read_to_string(p).map(|s| s.trim().to_string()).ok();
-        let kernel = match (read("/proc/sys/kernel/ostype"), read("/proc/sys/kernel/osrelease")) {
-            (Some(os), Some(release)) => format!("{os} {release}"),
-            _ => std::env::consts::OS.to_string(),
-        };
-        Machine { cpu, cores, memory, kernel, filesystem: filesystem_of(dir) }
-    }
-
-    fn one_line(&self) -> String {
-        format!("{}, {} logical CPUs, {}, {}", self.cpu, self.cores, self.memory, self.kernel)
-    }
-}
-
 /// The mount holding `dir`, from /proc/mounts (longest matching mount point): type, device, options.
 fn filesystem_of(dir: &Path) -> String {
     let dir = dir.canonicalize().unwrap_or_else(|_| dir.to_path_buf());
@@ -454,22 +376,19 @@ fn filesystem_of(dir: &Path) -> String {
 
 // --- report --------------------------------------------------------------------------------------
 
-fn report(plan: &Plan, machine: &Machine, dir: &Path, main: &[Stats], diag: &[Diagnostic]) -> String {
+fn report(plan: &Plan, filesystem: &str, dir: &Path, main: &[Stats], diag: &[Diagnostic]) -> String {
     let [save, bare, bare_enc, floor] = main else { unreachable!("four lines") };
     let mut out = String::new();
-    let now = time::OffsetDateTime::now_utc();
     let build = if cfg!(debug_assertions) { "debug build (smoke run)" } else { "optimised build" };
     let form_bytes = serde_json::to_string(&form(0)).map(|s| s.len()).unwrap_or(0);
     let _ = writeln!(out, "### Save one application (durable, encrypted) vs a bare INSERT\n");
     let _ = writeln!(
         out,
-        "Measured {} {:02}:{:02} UTC on {}; temp files under `{}` on {}; {build}.\n",
-        now.date(),
-        now.hour(),
-        now.minute(),
-        machine.one_line(),
+        "Measured {} on {}; temp files under `{}` on {}; {build}.\n",
+        fieldkit_benchkit::now(),
+        machine(),
         dir.parent().unwrap_or(dir).display(),
-        machine.filesystem
+        filesystem
     );
     let _ = writeln!(
         out,
@@ -510,14 +429,17 @@ fn report(plan: &Plan, machine: &Machine, dir: &Path, main: &[Stats], diag: &[Di
         us(save.p99()) / us(bare_enc.p99()),
     );
     if plan.mode == Mode::Full {
-        // Collected by scripts/bench into the summary (fieldkit_e2e::bench::record_target's format).
-        println!(
-            "bench-target\tsave\tsave ≤ {TARGET_RATIO}x a bare INSERT (median, same fsync settings)\t{ratio:.2}x: {:.0} µs (p99 {:.0})\tbare INSERT {:.0} µs (p99 {:.0}); SQLCipher bare INSERT {:.0} µs\t{met}",
-            us(save.median()),
-            us(save.p99()),
-            us(bare.median()),
-            us(bare.p99()),
-            us(bare_enc.median()),
+        fieldkit_benchkit::record_target(
+            "save",
+            &format!("save ≤ {TARGET_RATIO}x a bare INSERT (median, same fsync settings)"),
+            &format!("{ratio:.2}x: {:.0} µs (p99 {:.0})", us(save.median()), us(save.p99())),
+            &format!(
+                "bare INSERT {:.0} µs (p99 {:.0}); SQLCipher bare INSERT {:.0} µs",
+                us(bare.median()),
+                us(bare.p99()),
+                us(bare_enc.median())
+            ),
+            ratio <= TARGET_RATIO,
         );
     }
 
@@ -570,48 +492,17 @@ fn report(plan: &Plan, machine: &Machine, dir: &Path, main: &[Stats], diag: &[Di
     out
 }
 
-/// Replaces this benchmark's section of docs/BENCHMARKS.md, keeping everything else; creates the
-/// file with a short header if it is absent.
-fn write_section(section: &str, machine: &Machine) {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/BENCHMARKS.md");
-    let existing = match std::fs::read_to_string(&path) {
-        Ok(text) => text,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            let dir = path.parent().expect("docs/ has a parent");
-            std::fs::create_dir_all(dir).expect("create docs/");
-            format!(
-                "# Benchmarks\n\nFigures are written by the benchmarks themselves. Re-run with:\n\n\
-                 ```sh\ncargo bench -p fieldkit-core --bench save\n```\n\n\
-                 First written {} on {}; temp files on {}. Each section names its own machine and date.\n",
-                time::OffsetDateTime::now_utc().date(),
-                machine.one_line(),
-                machine.filesystem
-            )
-        }
-        Err(e) => panic!("read {}: {e}", path.display()),
-    };
-    let block = format!("{START}\n{}\n{END}", section.trim_end());
-    let updated = match (existing.find(START), existing.find(END)) {
-        (Some(s), Some(e)) if e > s => format!("{}{block}{}", &existing[..s], &existing[e + END.len()..]),
-        _ => format!("{}\n\n{block}\n", existing.trim_end()),
-    };
-    let temporary = path.with_extension("md.tmp");
-    std::fs::write(&temporary, updated).expect("write docs/BENCHMARKS.md.tmp");
-    std::fs::rename(&temporary, &path).expect("replace docs/BENCHMARKS.md");
-    println!("wrote {}", path.display());
-}
-
 fn main() {
     let plan = Plan::from_args();
     // Under $TMPDIR (default /tmp): fsync cost depends on the filesystem, which the report names.
     let dir = tempfile::tempdir().expect("create a temp directory");
-    let machine = Machine::describe(dir.path());
+    let filesystem = filesystem_of(dir.path());
     eprintln!(
         "save bench: {:?} mode, {} samples per line, in {} ({})",
         plan.mode,
         plan.samples,
         dir.path().display(),
-        machine.filesystem
+        filesystem
     );
 
     let mut save = SaveLine::new(dir.path(), 2 * plan.citizens_needed());
@@ -624,20 +515,20 @@ fn main() {
 
     let names = ["save", "bare", "bare SQLCipher", "fsync floor"];
     for (name, s) in names.iter().zip(&main_stats) {
-        s.check(name);
+        check(s, name);
     }
     for (name, d) in names.iter().zip(&diag) {
-        d.no_fsync.check(name);
+        check(&d.no_fsync, name);
         assert!(d.wal_frames_per_op >= 1.0, "{name}: a commit appended no WAL frame");
     }
     // The save must at least have happened: every timed application is in the outbox.
     let queued = save.session.queue().expect("read the outbox").len();
     assert_eq!(queued, plan.warmup + plan.samples + plan.diagnostic_warmup + plan.diagnostic_samples);
 
-    let section = report(&plan, &machine, dir.path(), &main_stats, &diag);
+    let section = report(&plan, &filesystem, dir.path(), &main_stats, &diag);
     println!("{section}");
     match plan.mode {
-        Mode::Full => write_section(&section, &machine),
+        Mode::Full => write_section("save", &section),
         Mode::Quick => println!("(--quick: docs/BENCHMARKS.md left as it is)"),
         Mode::Smoke => {}
     }
