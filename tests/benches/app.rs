@@ -24,7 +24,7 @@ use fieldkit_core::catalogue::Catalogue;
 use fieldkit_e2e::app_ui::{fill_service_form, register_citizen};
 use fieldkit_e2e::bench::{
     cpu_ticks, descendant_running, machine, now, pid_with_cmdline, process_name, process_tree, pss_bytes, pss_of,
-    verdict, write_section,
+    record_target, verdict, write_section,
 };
 use fieldkit_e2e::deployment::Deployment;
 use fieldkit_e2e::webdriver::{Display, Driver, Session, app_binary};
@@ -384,6 +384,20 @@ fn main() {
         assert!(pss_start > 0 && pss_after > 0 && hello_pss_start > 0 && hello_pss_idle > 0, "no PSS read");
         if full {
             write_section("app", &s);
+            record_target(
+                "app",
+                &format!("memory (PSS, all processes) ≤ {MEMORY_RATIO_TARGET}× a hello-world Tauri app's"),
+                &format!("{:.0} MiB signed in ({ratio_start:.2}×), {:.0} MiB after {captures} captures ({ratio_after:.2}×)", mib(pss_start), mib(pss_after)),
+                &format!("hello-tauri {:.0} MiB, {:.0} MiB after {} idle s", mib(hello_pss_start), mib(hello_pss_idle), idle.as_secs()),
+                memory_met,
+            );
+            record_target(
+                "app",
+                "idle CPU ≤ hello-world's + 0.1 % of a core",
+                &format!("{fieldkit_idle:.2} s over {} s", idle.as_secs()),
+                &format!("hello-tauri {hello_idle:.2} s"),
+                cpu_met,
+            );
         }
         drop(driver);
         drop(display);

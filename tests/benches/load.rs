@@ -783,6 +783,27 @@ fn main() {
                 paced.latencies.p99().as_secs_f64() * 1000.0,
                 if paced.error_count() == 0 && paced.latencies.p99() <= TARGET_P99 { "would" } else { "would not" }
             );
+            let health = health.iter().find(|l| l.laptops == TARGET_LAPTOPS);
+            fieldkit_e2e::bench::record_target(
+                "load",
+                &format!("{TARGET_LAPTOPS} laptops on PostgreSQL: 0 errors, p99 ≤ {} ms", TARGET_P99.as_millis()),
+                &format!(
+                    "{} errors, p99 {:.0} ms back to back ({:.0} ms paced)",
+                    line.error_count(),
+                    line.latencies.p99().as_secs_f64() * 1000.0,
+                    paced.latencies.p99().as_secs_f64() * 1000.0
+                ),
+                &health.map_or_else(
+                    || "one laptop alone".to_string(),
+                    |h| {
+                        format!(
+                            "GET /health from {TARGET_LAPTOPS} laptops: p99 {:.0} ms",
+                            h.latencies.p99().as_secs_f64() * 1000.0
+                        )
+                    },
+                ),
+                met,
+            );
         }
         _ => {
             let _ = writeln!(

@@ -315,4 +315,16 @@ fn main() {
     );
     print!("{s}");
     fieldkit_e2e::bench::write_section("slow_link", &s);
+    fieldkit_e2e::bench::record_target(
+        "slow_link",
+        "500 applications over 50 kbit/s, 500 ms, 3 % loss within 1.2x the floor, none lost",
+        &format!(
+            "median {:.2}x ({:.1} s), worst {:.2}x; none lost or duplicated",
+            median.ratio(),
+            median.seconds,
+            worst.ratio()
+        ),
+        &format!("floor {:.1} s (gzip'd bodies at 50 kbit/s); no loss {:.2}x", median.floor(), clean.ratio()),
+        met,
+    );
 }
