@@ -148,7 +148,7 @@ pub fn summary(lines: &str, measured_on: &str, minutes: u64) -> String {
         .collect();
     let met = rows.iter().filter(|r| r[4] == "met").count();
     let mut out = format!(
-        "## Targets at a glance\n\nAll benchmarks, one run of `./scripts/bench` ({minutes} min), {measured_on}. Each \
+        "## Targets at a glance\n\nFrom `./scripts/bench` ({minutes} min of benchmarks), {measured_on}. Each \
          figure beside its reference measured in the same run; how each was measured is in its section below. \
          **{met} of {} targets met.**\n\n| benchmark | target (issue 10) | measured | reference, same run | verdict |\n\
          |---|---|---|---|---|\n",
