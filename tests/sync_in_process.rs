@@ -5,7 +5,7 @@
 use axum::Extension;
 use axum::body::Body;
 use axum::http::Request;
-use fieldkit_core::store::SyncFailure;
+use fieldkit_core::SyncFailure;
 use fieldkit_core::{ApplicationState, CoreError, Session};
 use fieldkit_e2e::{OFFICER, PIN, capture, provision};
 use fieldkit_protocol::{Decision, PROTOCOL_VERSION, PullResponse, PushResponse, paths};

@@ -3,7 +3,7 @@
 //! must then be usable: the synthetic answers of every service are checked without panicking.
 #![no_main]
 
-use fieldkit_core::catalogue::{Catalogue, form, sample};
+use fieldkit_domain::catalogue::{Catalogue, form, sample};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
@@ -18,13 +18,13 @@ fuzz_target!(|data: &[u8]| {
     let _ = catalogue.to_json();
 });
 
-fn sample_profile() -> fieldkit_core::citizen::CitizenDetails {
-    fieldkit_core::citizen::CitizenDetails {
+fn sample_profile() -> fieldkit_domain::citizen::CitizenDetails {
+    fieldkit_domain::citizen::CitizenDetails {
         id_number: Some("23456789".into()),
         surname: "Otieno".into(),
         given_names: "Akinyi".into(),
         date_of_birth: time::macros::date!(1990 - 04 - 12),
-        sex: fieldkit_core::Sex::Female,
+        sex: fieldkit_domain::Sex::Female,
         phone: Some("+254712345678".into()),
         county_code: Some("042".into()),
         sub_county: Some("Kisumu Central".into()),

@@ -88,7 +88,7 @@ pub struct FormCheckView {
 #[derive(Debug, Serialize)]
 pub struct SyncView {
     pub enrolled: bool,
-    pub state: fieldkit_core::store::SyncState,
+    pub state: fieldkit_core::SyncState,
     /// Why the last attempt failed and what to do, in the officer's language.
     pub last_error_text: Option<String>,
     pub pending: u64,
@@ -190,7 +190,7 @@ pub async fn unlock(state: State<'_, AppState>, pin: String) -> Answer<OfficerVi
 
 #[tauri::command]
 pub async fn set_language(state: State<'_, AppState>, lang: String) -> Answer<&'static str> {
-    let lang = Lang::parse(&lang).map_err(|e| state.ui(e))?;
+    let lang = Lang::parse(&lang).map_err(|e| state.ui(e.into()))?;
     state.set_lang(lang);
     Ok(lang.as_str())
 }

@@ -304,10 +304,10 @@ async fn upload_plans<S: Backend>(
 }
 
 /// The catalogue in force on the server: the newest published, else the built-in one.
-async fn current_catalogue<S: Backend>(storage: &S) -> Result<fieldkit_core::Catalogue, ApiError> {
+async fn current_catalogue<S: Backend>(storage: &S) -> Result<fieldkit_domain::Catalogue, ApiError> {
     let loaded = match storage.latest_catalogue().await? {
-        Some((version, text)) => fieldkit_core::Catalogue::parse(&format!("published catalogue {version}"), &text),
-        None => fieldkit_core::Catalogue::built_in(),
+        Some((version, text)) => fieldkit_domain::Catalogue::parse(&format!("published catalogue {version}"), &text),
+        None => fieldkit_domain::Catalogue::built_in(),
     };
     loaded.map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, ErrorCode::Internal, e.to_string()))
 }

@@ -354,9 +354,9 @@ async fn on_storage<S: huduma_sync::Backend>(
             let (name, text) = read_input(&file)?;
             let catalogue = match storage.latest_catalogue().await? {
                 Some((version, text)) => {
-                    fieldkit_core::Catalogue::parse(&format!("published catalogue {version}"), &text)?
+                    fieldkit_domain::Catalogue::parse(&format!("published catalogue {version}"), &text)?
                 }
-                None => fieldkit_core::Catalogue::built_in()?,
+                None => fieldkit_domain::Catalogue::built_in()?,
             };
             let (plan, laptops) = publish::outreach(&name, &text, &catalogue)?;
             let (id, revision) = (plan.id, plan.revision);
@@ -434,10 +434,10 @@ fn start_deliveries<S: Storage + ReviewStorage>(
 }
 
 /// The catalogue in force on the server: the newest published, else the built-in one.
-async fn current_catalogue<S: Storage>(storage: &S) -> Result<fieldkit_core::Catalogue, Failure> {
+async fn current_catalogue<S: Storage>(storage: &S) -> Result<fieldkit_domain::Catalogue, Failure> {
     Ok(match storage.latest_catalogue().await? {
-        Some((version, text)) => fieldkit_core::Catalogue::parse(&format!("published catalogue {version}"), &text)?,
-        None => fieldkit_core::Catalogue::built_in()?,
+        Some((version, text)) => fieldkit_domain::Catalogue::parse(&format!("published catalogue {version}"), &text)?,
+        None => fieldkit_domain::Catalogue::built_in()?,
     })
 }
 

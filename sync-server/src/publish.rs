@@ -1,11 +1,11 @@
 //! What headquarters publishes to laptops, read from files an operator writes, and checked with
 //! the same rules the laptops apply, so that nothing is published that a laptop would refuse.
 //!
-//! - a catalogue: the laptops' own TOML format, checked whole by `fieldkit_core::Catalogue`;
+//! - a catalogue: the laptops' own TOML format, checked whole by `fieldkit_domain::Catalogue`;
 //! - a roster: `[[officers]]` tables (number, name, role, active) for the laptops named;
 //! - an outreach plan: one TOML table with the laptops it is assigned to.
 
-use fieldkit_core::{Catalogue, OfficerNumber, Role};
+use fieldkit_domain::{Catalogue, OfficerNumber, Role};
 use fieldkit_protocol::{OutreachPlan, OutreachStatus, RosterOfficer, is_valid_device_id};
 use serde::Deserialize;
 use uuid::Uuid;
@@ -105,7 +105,7 @@ pub fn outreach(file: &str, text: &str, catalogue: &Catalogue) -> Result<(Outrea
     if let Some(bad) = parsed.laptops.iter().find(|id| !is_valid_device_id(id)) {
         return Err(refuse(file, format!("`{bad}` is not a laptop id (four characters such as K7QM)")));
     }
-    let county_code = fieldkit_core::counties::county_code("county", &parsed.county)
+    let county_code = fieldkit_domain::counties::county_code("county", &parsed.county)
         .map_err(|_| refuse(file, format!("`{}` is not a Kenyan county or county code", parsed.county)))?;
     let date = |field: &str, raw: &str| {
         time::Date::parse(raw, time::macros::format_description!("[year]-[month]-[day]"))
@@ -143,19 +143,19 @@ pub fn outreach(file: &str, text: &str, catalogue: &Catalogue) -> Result<(Outrea
 }
 
 /// Checks a plan a laptop uploaded with the laptops' own planning rules
-/// (`fieldkit_core::planning::check_plan`), as of Kenya's date at `now`; the refusal names every
+/// (`fieldkit_domain::planning::check_plan`), as of Kenya's date at `now`; the refusal names every
 /// problem, in English (it lands in the uploading laptop's sync log).
 pub fn check_plan(plan: &OutreachPlan, catalogue: &Catalogue, now: time::OffsetDateTime) -> Result<(), String> {
     if plan.laptops.is_empty() {
         return Err("the plan names no laptops to publish it to".into());
     }
-    let today = fieldkit_core::clock::kenyan_date(now);
-    let problems = fieldkit_core::planning::check_plan(plan, catalogue, today);
+    let today = fieldkit_domain::kenya_time::kenyan_date(now);
+    let problems = fieldkit_domain::planning::check_plan(plan, catalogue, today);
     if problems.is_empty() {
         return Ok(());
     }
     let words: Vec<String> =
-        problems.iter().map(|p| fieldkit_core::messages::problem(p, fieldkit_core::Lang::En)).collect();
+        problems.iter().map(|p| fieldkit_domain::messages::problem(p, fieldkit_domain::Lang::En)).collect();
     Err(words.join("; "))
 }
 
@@ -169,9 +169,9 @@ mod tests {
 
     #[test]
     fn the_built_in_catalogue_is_publishable_and_a_broken_one_is_not() {
-        let version = catalogue("c.toml", fieldkit_core::catalogue::BUILT_IN_TEXT).expect("publishable");
+        let version = catalogue("c.toml", fieldkit_domain::catalogue::BUILT_IN_TEXT).expect("publishable");
         assert_eq!(version, built_in().version);
-        let broken = fieldkit_core::catalogue::BUILT_IN_TEXT.replacen("version =", "versio =", 1);
+        let broken = fieldkit_domain::catalogue::BUILT_IN_TEXT.replacen("version =", "versio =", 1);
         let err = catalogue("c.toml", &broken).expect_err("refused");
         assert!(err.to_string().starts_with("c.toml: "), "{err}");
     }

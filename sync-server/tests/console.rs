@@ -4,7 +4,7 @@
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
-use fieldkit_core::catalogue::{Catalogue, sample};
+use fieldkit_domain::catalogue::{Catalogue, sample};
 use fieldkit_protocol::{ApplicationRecord, Decision, Event};
 use http_body_util::BodyExt;
 use huduma_sync::console::auth::{PeerAddress, hash_password};

@@ -8,7 +8,7 @@ use axum::extract::State;
 use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
-use fieldkit_core::catalogue::Catalogue;
+use fieldkit_domain::catalogue::Catalogue;
 use fieldkit_protocol::{ApplicationRecord, Decision};
 use huduma_sync::console::delivery::{Deliverer, DeliveryError, Endpoint, MAX_ATTEMPTS, Round};
 use huduma_sync::console::export::export_record;

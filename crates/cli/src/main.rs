@@ -221,12 +221,18 @@ impl From<CoreError> for Failure {
     }
 }
 
+impl From<fieldkit_core::error::DomainError> for Failure {
+    fn from(e: fieldkit_core::error::DomainError) -> Self {
+        Failure::Core(e.into())
+    }
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let json = cli.json;
     // An unknown language is itself reported, in English.
     let lang = Lang::parse(&cli.lang).unwrap_or_default();
-    let outcome = Lang::parse(&cli.lang).map_err(Failure::Core).and_then(|_| run(cli, lang));
+    let outcome = Lang::parse(&cli.lang).map_err(Failure::from).and_then(|_| run(cli, lang));
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
         Err(failure) => {
@@ -275,7 +281,7 @@ fn read_provision_code(from: &std::path::Path) -> Result<String, Failure> {
 
 fn run(cli: Cli, lang: Lang) -> Result<(), Failure> {
     let catalogue = match &cli.catalogue {
-        Some(path) => Some(std::sync::Arc::new(Catalogue::load(path)?)),
+        Some(path) => Some(std::sync::Arc::new(fieldkit_core::catalogue_file::load(path)?)),
         None => None,
     };
     let out = Output { json: cli.json };
@@ -289,7 +295,7 @@ fn run(cli: Cli, lang: Lang) -> Result<(), Failure> {
             return Ok(());
         }
         Command::Catalogue(CatalogueCommand::Check { file }) => {
-            let checked = Catalogue::load(file)?;
+            let checked = fieldkit_core::catalogue_file::load(file)?;
             let summary = serde_json::json!({ "file": file, "format": checked.format, "version": checked.version,
                                               "published": checked.published, "services": checked.services.len() });
             out.print(

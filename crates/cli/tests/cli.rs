@@ -246,7 +246,7 @@ fn an_application_file_is_checked_with_errors_in_the_officers_language() {
 #[test]
 fn a_bad_catalogue_file_is_refused_naming_the_service() {
     let kit = Kit::new();
-    let built_in = include_str!("../../core/catalogue/huduma-catalogue.toml");
+    let built_in = include_str!("../../domain/catalogue/huduma-catalogue.toml");
     let path = kit.dir.path().join("catalogue-v2.toml");
     std::fs::write(&path, built_in.replacen("turnaround_days = 45", "turnaround_days = 0", 1)).expect("write");
     let file = path.to_str().expect("utf-8 path");

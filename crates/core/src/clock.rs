@@ -2,22 +2,9 @@
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
-use time::{Date, OffsetDateTime, UtcOffset};
+use time::OffsetDateTime;
 
-/// Kenya's time (EAT, UTC+3, no daylight saving): the days officers, outreach plans and reports
-/// speak of. Stored times stay in UTC.
-pub const EAST_AFRICA: UtcOffset = time::macros::offset!(+3);
-
-/// The calendar day in Kenya at `at`.
-pub fn kenyan_date(at: OffsetDateTime) -> Date {
-    at.to_offset(EAST_AFRICA).date()
-}
-
-/// The first instant of `date` in Kenya, in UTC, and that of the next day.
-pub fn kenyan_day_bounds(date: Date) -> (OffsetDateTime, OffsetDateTime) {
-    let start = date.midnight().assume_offset(EAST_AFRICA).to_offset(UtcOffset::UTC);
-    (start, start + time::Duration::days(1))
-}
+pub use fieldkit_domain::kenya_time::{EAST_AFRICA, kenyan_date, kenyan_day_bounds};
 
 pub trait Clock: Send + Sync {
     fn now(&self) -> OffsetDateTime;

@@ -470,7 +470,7 @@ fn the_day_report_shows_the_feedback_with_its_indicator_tags() {
 fn refused(from: &str, to: &str) -> CatalogueError {
     assert!(BUILT_IN_TEXT.contains(from), "the test's anchor `{from}` is not in the catalogue");
     match Catalogue::parse("bad-catalogue.toml", &BUILT_IN_TEXT.replacen(from, to, 1)) {
-        Err(CoreError::CatalogueInvalid(e)) => *e,
+        Err(fieldkit_core::error::DomainError::CatalogueInvalid(e)) => *e,
         Err(other) => panic!("refused with the wrong error: {other}"),
         Ok(_) => panic!("accepted a catalogue with `{from}` replaced by `{to}`"),
     }

@@ -196,7 +196,7 @@ fn a_form_from_another_catalogue_version_is_refused() {
 fn a_newer_catalogue_is_used_and_recorded() {
     let f = fixture();
     f.create();
-    let text = include_str!("../catalogue/huduma-catalogue.toml").replacen("version = 1", "version = 7", 1);
+    let text = include_str!("../../domain/catalogue/huduma-catalogue.toml").replacen("version = 1", "version = 7", 1);
     let newer = Arc::new(Catalogue::parse("catalogue-v7.toml", &text).expect("parse"));
     let profile = f.profile.clone().with_catalogue(newer);
     let mut clerk = profile.sign_in(CLERK, CLERK_PIN).expect("sign in");

@@ -414,7 +414,7 @@ pub async fn outreaches<S: Backend>(
                         @let id = plan.id.to_string();
                         @let feedback = totals.iter().find(|t| t.outreach_id == Some(plan.id)).cloned().unwrap_or_default();
                         tr {
-                            td { (plan.name) br; span.muted { (plan.place) ", " (fieldkit_core::counties::by_code(&plan.county_code).map(|c| c.name.clone()).unwrap_or_default()) } }
+                            td { (plan.name) br; span.muted { (plan.place) ", " (fieldkit_domain::counties::by_code(&plan.county_code).map(|c| c.name.clone()).unwrap_or_default()) } }
                             td { (plan.starts_on) " to " (plan.ends_on) }
                             td { (format!("{:?}", plan.status).to_lowercase()) }
                             td { (plan.laptops.join(", ")) }

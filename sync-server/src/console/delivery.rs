@@ -19,7 +19,7 @@ use crate::console::export::export_record;
 use crate::storage::StorageError;
 use crate::storage::review::{DeliveryJob, DeliveryResult, ReviewStorage};
 use crate::tls::{load_certs, provider};
-use fieldkit_core::catalogue::Catalogue;
+use fieldkit_domain::catalogue::Catalogue;
 use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, HeaderValue, RETRY_AFTER};
 use reqwest::{StatusCode, Url};
 use std::collections::HashMap;

@@ -4,7 +4,7 @@
 //! minimisation: the catalogue says what a service needs, nothing else leaves).
 
 use crate::storage::review::ReviewItem;
-use fieldkit_core::catalogue::{Catalogue, ProfileAttribute, Service};
+use fieldkit_domain::catalogue::{Catalogue, ProfileAttribute, Service};
 use serde_json::{Map, Value, json};
 
 /// The profile attributes `service`'s fields are prefilled from: what its MDA may see of the

@@ -27,7 +27,7 @@ use axum::Router;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use fieldkit_core::catalogue::Catalogue;
+use fieldkit_domain::catalogue::Catalogue;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use time::OffsetDateTime;

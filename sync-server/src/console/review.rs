@@ -13,8 +13,8 @@ use crate::storage::review::{
 use axum::extract::{Path, Query, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
-use fieldkit_core::catalogue::{Catalogue, FieldType, Service, form};
-use fieldkit_core::{Lang, messages};
+use fieldkit_domain::catalogue::{Catalogue, FieldType, Service, form};
+use fieldkit_domain::{Lang, messages};
 use fieldkit_protocol::Decision;
 use maud::{Markup, html};
 use serde::Deserialize;
@@ -252,10 +252,10 @@ pub async fn applications<S: Storage + ReviewStorage>(
 }
 
 /// One answer as a reader wants it: county codes named, yes/no in words, lists as tables.
-fn answer_cell(field: Option<&fieldkit_core::catalogue::Field>, value: &Value) -> Markup {
+fn answer_cell(field: Option<&fieldkit_domain::catalogue::Field>, value: &Value) -> Markup {
     match (field.map(|f| f.kind), value) {
         (Some(FieldType::County), Value::String(code)) => {
-            let name = fieldkit_core::counties::by_code(code).map(|c| c.name.clone()).unwrap_or_default();
+            let name = fieldkit_domain::counties::by_code(code).map(|c| c.name.clone()).unwrap_or_default();
             html! { (name) " (" (code) ")" }
         }
         (_, Value::Bool(b)) => html! { (if *b { "Yes" } else { "No" }) },

@@ -15,9 +15,10 @@ mod report;
 mod slip;
 mod words;
 
+pub use fieldkit_domain::format::group_thousands;
 pub use plan::plan_pdf;
 pub use report::{AgeBand, AgencyLine, Breakdown, DayReport, Feedback, ServiceLine};
-pub use slip::{Paper, Slip, SlipLine, SlipOptions, group_thousands};
+pub use slip::{Paper, Slip, SlipLine, SlipOptions};
 
 use crate::application::ApplicationState;
 use crate::citizen::Sex;
@@ -42,11 +43,7 @@ pub fn parse_day(text: &str) -> Result<Date> {
     Date::parse(text.trim(), format).map_err(|_| CoreError::invalid("date", crate::error::Reason::DateFormat))
 }
 
-/// `2026-11-28`.
-pub(crate) fn format_date(date: Date) -> String {
-    let format = time::macros::format_description!("[year]-[month]-[day]");
-    date.format(format).unwrap_or_else(|_| date.to_string())
-}
+pub(crate) use fieldkit_domain::format::date as format_date;
 
 /// `2026-11-28 09:25 EAT`.
 pub(crate) fn format_time(at: OffsetDateTime) -> String {

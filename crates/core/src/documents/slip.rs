@@ -3,7 +3,7 @@
 
 use super::pdf::{Colour, Layout, Sheet, Weight};
 use super::words::{self, Words};
-use super::{eat, format_date, format_time, qr};
+use super::{eat, format_date, format_time, group_thousands, qr};
 use crate::application::Application;
 use crate::catalogue::{Catalogue, DOCUMENTS_KEY, Field, FieldType, Service};
 use crate::citizen::{Citizen, Sex};
@@ -277,19 +277,6 @@ fn print_values(l: &mut Layout, x: f32, width: f32, values: &[Text], size: f32) 
     }
 }
 
-/// `1,234,567`: digits grouped in threes, as Kenyan shillings and counts are printed.
-pub fn group_thousands(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
-
 /// `Kangema, Murang'a County` from the outreach that covered `day` (a draft plan is not an
 /// outreach; a closed one still names where a reprinted slip's application was made), preferring
 /// one that offers the service.
@@ -369,13 +356,5 @@ mod tests {
         }
         assert_eq!(Paper::parse(" Receipt ").expect("parses"), Paper::Receipt80);
         assert_eq!(Paper::parse("a4").err().and_then(|e| e.to_report().reason), Some("choice_unknown"));
-    }
-
-    #[test]
-    fn fees_are_grouped_in_thousands() {
-        assert_eq!(group_thousands(0), "0");
-        assert_eq!(group_thousands(950), "950");
-        assert_eq!(group_thousands(1000), "1,000");
-        assert_eq!(group_thousands(1234567), "1,234,567");
     }
 }

@@ -7,7 +7,7 @@
 //! character and every swap of two different neighbouring characters except `0` beside `Z` (the
 //! one blind spot Luhn mod N has, as `09`/`90` is for Luhn mod 10).
 
-use crate::error::{CoreError, Reason, Result};
+use crate::error::{DomainError, Reason, Result};
 use serde::{Deserialize, Serialize};
 
 const ALPHABET: &[u8; 32] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
@@ -25,7 +25,7 @@ impl LaptopPrefix {
     pub fn parse(text: &str) -> Result<LaptopPrefix> {
         let normalised = normalise(text);
         if normalised.len() != PREFIX_LEN || !normalised.bytes().all(|b| ALPHABET.contains(&b)) {
-            return Err(CoreError::invalid("laptop_prefix", Reason::LaptopPrefixFormat));
+            return Err(DomainError::invalid("laptop_prefix", Reason::LaptopPrefixFormat));
         }
         Ok(LaptopPrefix(normalised))
     }
@@ -36,7 +36,7 @@ impl LaptopPrefix {
 }
 
 impl TryFrom<String> for LaptopPrefix {
-    type Error = CoreError;
+    type Error = DomainError;
     fn try_from(value: String) -> Result<Self> {
         LaptopPrefix::parse(&value)
     }
@@ -49,13 +49,14 @@ impl From<LaptopPrefix> for String {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(try_from = "String", into = "String")]
 pub struct Reference(String);
 
 impl Reference {
     pub fn new(prefix: &LaptopPrefix, sequence: u32) -> Result<Reference> {
         if sequence == 0 || sequence > MAX_SEQUENCE {
-            return Err(CoreError::ReferencesExhausted);
+            return Err(DomainError::ReferencesExhausted);
         }
         let body = format!("{}{:0width$}", prefix.as_str(), sequence, width = SEQUENCE_DIGITS);
         let check = check_char(body.as_bytes());
@@ -68,16 +69,16 @@ impl Reference {
         let compact = normalise(text);
         let expected_len = PREFIX_LEN + SEQUENCE_DIGITS + 1;
         if compact.len() != expected_len || !compact.bytes().all(|b| ALPHABET.contains(&b)) {
-            return Err(CoreError::invalid("reference", Reason::ReferenceFormat));
+            return Err(DomainError::invalid("reference", Reason::ReferenceFormat));
         }
         let (body, check) = compact.split_at(expected_len - 1);
         let prefix = LaptopPrefix::parse(&body[..PREFIX_LEN])?;
         let sequence: u32 =
-            body[PREFIX_LEN..].parse().map_err(|_| CoreError::invalid("reference", Reason::ReferenceFormat))?;
+            body[PREFIX_LEN..].parse().map_err(|_| DomainError::invalid("reference", Reason::ReferenceFormat))?;
         if check.as_bytes()[0] != check_char(body.as_bytes()) as u8 {
-            return Err(CoreError::invalid("reference", Reason::ReferenceCheckDigit));
+            return Err(DomainError::invalid("reference", Reason::ReferenceCheckDigit));
         }
-        Reference::new(&prefix, sequence).map_err(|_| CoreError::invalid("reference", Reason::ReferenceFormat))
+        Reference::new(&prefix, sequence).map_err(|_| DomainError::invalid("reference", Reason::ReferenceFormat))
     }
 
     pub fn as_str(&self) -> &str {
@@ -86,7 +87,7 @@ impl Reference {
 }
 
 impl TryFrom<String> for Reference {
-    type Error = CoreError;
+    type Error = DomainError;
     fn try_from(value: String) -> Result<Self> {
         Reference::parse(&value)
     }

@@ -10,8 +10,8 @@
 //! with its shrunk input; nothing is persisted to files. Proptest seeds each run afresh, so every green
 //! property here must hold for every input its strategy can produce, not just likely ones.
 
-use fieldkit_core::catalogue::{Period, PeriodUnit};
-use fieldkit_core::{CoreError, Result, counties, validate};
+use fieldkit_domain::catalogue::{Period, PeriodUnit};
+use fieldkit_domain::{DomainError, Result, counties, validate};
 use proptest::prelude::*;
 use proptest::sample::select;
 use time::Date;
@@ -30,7 +30,7 @@ fn config() -> ProptestConfig {
 /// The reason code of a refusal, or `None` if the value was accepted (or refused otherwise).
 fn reason<T>(result: &Result<T>) -> Option<&'static str> {
     match result {
-        Err(CoreError::InvalidInput { reason, .. }) => Some(reason.as_str()),
+        Err(DomainError::InvalidInput { reason, .. }) => Some(reason.as_str()),
         _ => None,
     }
 }
@@ -39,7 +39,7 @@ fn reason<T>(result: &Result<T>) -> Option<&'static str> {
 fn accepted_or_refused_with<T>(result: &Result<T>, allowed: &[&str]) -> std::result::Result<(), TestCaseError> {
     match result {
         Ok(_) => Ok(()),
-        Err(CoreError::InvalidInput { reason, .. }) => {
+        Err(DomainError::InvalidInput { reason, .. }) => {
             prop_assert!(allowed.contains(&reason.as_str()), "unexpected reason {}", reason.as_str());
             Ok(())
         }

@@ -13,7 +13,7 @@ mod check;
 pub mod form;
 pub mod sample;
 
-use crate::error::{CoreError, Result};
+use crate::error::{DomainError, Result};
 use crate::lang::Text;
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -32,6 +32,7 @@ pub const BUILT_IN_TEXT: &str = include_str!("../../catalogue/huduma-catalogue.t
 pub const DOCUMENTS_KEY: &str = "documents";
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Catalogue {
     /// File format (see [`FORMAT`]).
@@ -65,6 +66,7 @@ pub const INDICATOR_TAGS: [&str; 3] = ["efficiency", "transparency", "sdg16"];
 /// One feedback indicator (one of [`INDICATORS`]) and the reporting tags it counts towards (among
 /// [`INDICATOR_TAGS`]).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Indicator {
     pub id: String,
@@ -74,6 +76,7 @@ pub struct Indicator {
 
 /// A ministry, department or agency that owns services and reviews their applications.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Mda {
     pub id: String,
@@ -81,6 +84,7 @@ pub struct Mda {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Service {
     /// Stable id, e.g. `national-id.first-issue`.
@@ -113,6 +117,7 @@ pub struct Service {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum FieldType {
     /// Free text, optionally bounded (`min_length`, `max_length`) and patterned (`pattern`).
@@ -165,6 +170,7 @@ impl FieldType {
 
 /// One question on a form. Options that do not apply to the field's type are refused at load.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Field {
     pub id: String,
@@ -216,6 +222,7 @@ pub struct Field {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Choice {
     pub value: String,
@@ -224,6 +231,7 @@ pub struct Choice {
 
 /// The citizen profile attributes a field can be prefilled from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ProfileAttribute {
     IdNumber,
@@ -255,6 +263,7 @@ impl ProfileAttribute {
 
 /// A test on one answer. Exactly one of the tests is given; conditions in a list must all hold.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Condition {
     /// A field of the same form (or, inside a list item, a field of the same item first).
@@ -270,13 +279,16 @@ pub struct Condition {
     pub filled: Option<bool>,
     /// The date in the field is less than this long ago (an age under).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schema", schemars(with = "Option<String>"))]
     pub age_under: Option<Period>,
     /// The date in the field is at least this long ago (an age of at least).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schema", schemars(with = "Option<String>"))]
     pub age_at_least: Option<Period>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(untagged)]
 pub enum Scalar {
     Bool(bool),
@@ -285,6 +297,7 @@ pub enum Scalar {
 
 /// A cross-field rule: when all its conditions hold, the form is refused with its message.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Rule {
     pub id: String,
@@ -296,6 +309,7 @@ pub struct Rule {
 
 /// A document the officer must see (and tick) before the application can be submitted.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Document {
     pub id: String,
@@ -308,6 +322,7 @@ pub struct Document {
 
 /// What the acknowledgement slip shows beyond the reference, service and citizen's name.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Slip {
     /// Field ids whose answers are printed.
@@ -429,16 +444,10 @@ impl Catalogue {
         Catalogue::parse(BUILT_IN_FILE, BUILT_IN_TEXT)
     }
 
-    /// Reads and checks a catalogue file.
-    pub fn load(path: &std::path::Path) -> Result<Catalogue> {
-        let text = std::fs::read_to_string(path).map_err(|e| CoreError::io(path, e))?;
-        Catalogue::parse(&path.display().to_string(), &text)
-    }
-
     /// Parses and checks catalogue text; `file` names it in error messages.
     pub fn parse(file: &str, text: &str) -> Result<Catalogue> {
         let refuse = |service: Option<String>, field: Option<String>, message: String| {
-            CoreError::CatalogueInvalid(Box::new(CatalogueError { file: file.to_string(), service, field, message }))
+            DomainError::CatalogueInvalid(Box::new(CatalogueError { file: file.to_string(), service, field, message }))
         };
         if text.len() > check::MAX_FILE_BYTES {
             return Err(refuse(None, None, format!("larger than {} bytes", check::MAX_FILE_BYTES)));

@@ -109,7 +109,7 @@ impl BudgetWarning {
             BudgetWarning::WouldGoNegative { short_by } => ("planning.budget_would_go_negative", *short_by),
             BudgetWarning::Low { balance_after } => ("planning.budget_low", u64::try_from(*balance_after).unwrap_or(0)),
         };
-        let amount = crate::documents::group_thousands(amount);
+        let amount = crate::format::group_thousands(amount);
         let values = [("amount", amount), ("percent", LOW_BALANCE_PERCENT.to_string())].into_iter().collect();
         crate::messages::fill(&crate::messages::template(key, lang), &values)
     }

@@ -11,7 +11,7 @@
 //! `FeedbackSummary` is what the day report, the app and the server count.
 
 use crate::catalogue::Catalogue;
-use crate::error::{CoreError, Problem, Reason, Result};
+use crate::error::{DomainError, Problem, Reason, Result};
 use crate::validate;
 use fieldkit_protocol::{Complaint, ComplaintBody, ComplaintCategory, FeedbackRecord};
 use serde::{Deserialize, Serialize};
@@ -25,7 +25,7 @@ pub const MAX_DETAILS_CHARS: usize = 1000;
 /// The satisfaction scale.
 pub const RATINGS: std::ops::RangeInclusive<i64> = 1..=5;
 
-/// The form's name in a refusal (`CoreError::FormInvalid`).
+/// The form's name in a refusal (`DomainError::FormInvalid`).
 pub const FORM: &str = "feedback";
 
 /// The complaint categories, in the order reports list them.
@@ -43,6 +43,7 @@ pub const BODIES: [ComplaintBody; 4] =
 /// What the officer enters after service, before checking. Strings are raw input; blank means
 /// not given.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct NewFeedback {
     /// The catalogue service the feedback is about, if any.
@@ -60,6 +61,7 @@ pub struct NewFeedback {
 
 /// A complaint as entered.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct NewComplaint {
     /// `discrimination`, `poor_service`, `corruption` or `other`.
@@ -163,7 +165,7 @@ fn clean_text(field: &str, raw: Option<&str>, max_chars: usize) -> std::result::
 }
 
 /// Checks feedback given on `given_on` (a Kenyan date) against the catalogue in force, naming
-/// every problem at once (`CoreError::FormInvalid` for the form `feedback`):
+/// every problem at once (`DomainError::FormInvalid` for the form `feedback`):
 ///
 /// - a rating, if given, is 1 to 5 (`satisfaction`);
 /// - at least a rating, a comment or a complaint is given (`feedback`);
@@ -228,13 +230,13 @@ pub fn check_feedback(
     }
 
     if !problems.is_empty() {
-        return Err(CoreError::FormInvalid { service_id: FORM.to_string(), problems });
+        return Err(DomainError::FormInvalid { service_id: FORM.to_string(), problems });
     }
     Ok(FeedbackRecord {
         id: Uuid::now_v7(),
         outreach_id,
         service_id,
-        given_on: crate::documents::format_date(given_on),
+        given_on: crate::format::date(given_on),
         satisfaction,
         comment,
         complaint,
@@ -430,7 +432,7 @@ mod tests {
 
     fn reasons(new: &NewFeedback) -> Vec<(String, &'static str)> {
         match check_feedback(new, &catalogue(), DAY, None) {
-            Err(CoreError::FormInvalid { service_id, problems }) => {
+            Err(DomainError::FormInvalid { service_id, problems }) => {
                 assert_eq!(service_id, FORM);
                 problems.into_iter().map(|p| (p.field, p.reason.as_str())).collect()
             }

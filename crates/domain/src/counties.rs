@@ -5,13 +5,14 @@
 //! Sub-counties are not listed: no source we could check offline gives the current list with
 //! codes, so sub-county is captured as a checked place name instead (see ARCHITECTURE.md).
 
-use crate::error::{CoreError, Reason, Result};
+use crate::error::{DomainError, Reason, Result};
 use serde::{Deserialize, Serialize};
 use std::sync::OnceLock;
 
 const COUNTIES_JSON: &str = include_str!("../reference/counties.json");
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct County {
     pub code: String,
     pub name: String,
@@ -42,14 +43,14 @@ pub fn county_code(field: &str, raw: &str) -> Result<String> {
     let cleaned = raw.trim();
     if !cleaned.is_empty() && cleaned.len() <= 3 && cleaned.bytes().all(|b| b.is_ascii_digit()) {
         let code = format!("{:0>3}", cleaned);
-        return by_code(&code).map(|c| c.code.clone()).ok_or_else(|| CoreError::invalid(field, Reason::CountyCode));
+        return by_code(&code).map(|c| c.code.clone()).ok_or_else(|| DomainError::invalid(field, Reason::CountyCode));
     }
     let wanted = fold_name(cleaned);
     all()
         .iter()
         .find(|c| fold_name(&c.name) == wanted || fold_name(&c.name) == format!("{wanted} city"))
         .map(|c| c.code.clone())
-        .ok_or_else(|| CoreError::invalid(field, Reason::CountyCode))
+        .ok_or_else(|| DomainError::invalid(field, Reason::CountyCode))
 }
 
 /// Lower case, typographic apostrophes folded, hyphens and spaces treated alike.

@@ -356,7 +356,7 @@ fn check_checklists(p: &mut Vec<Problem>, plan: &OutreachPlan, catalogue: &Catal
 }
 
 /// A service's name in both languages, its id when the catalogue does not have it.
-pub(crate) fn service_name(catalogue: &Catalogue, id: &str) -> Text {
+pub fn service_name(catalogue: &Catalogue, id: &str) -> Text {
     catalogue.service(id).map(|s| s.name.clone()).unwrap_or_else(|| Text::new(id, id))
 }
 
@@ -366,7 +366,7 @@ fn join_texts(texts: impl Iterator<Item = Text>) -> Text {
 }
 
 fn iso(date: Date) -> String {
-    crate::documents::format_date(date)
+    crate::format::date(date)
 }
 
 /// `messages.toml` text for `key` in both languages (the key itself where it is missing, which the

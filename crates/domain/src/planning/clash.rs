@@ -70,8 +70,8 @@ impl Clash {
         let values = [
             ("id", self.booked.id().to_string()),
             ("outreach", self.other_name.clone()),
-            ("first", crate::documents::format_date(self.first_day)),
-            ("last", crate::documents::format_date(self.last_day)),
+            ("first", crate::format::date(self.first_day)),
+            ("last", crate::format::date(self.last_day)),
         ]
         .into_iter()
         .collect();
@@ -81,7 +81,7 @@ impl Clash {
 }
 
 fn iso_date<S: serde::Serializer>(date: &Date, serializer: S) -> Result<S::Ok, S::Error> {
-    serializer.serialize_str(&crate::documents::format_date(*date))
+    serializer.serialize_str(&crate::format::date(*date))
 }
 
 /// The days two inclusive ranges share, as (first, last), if any.

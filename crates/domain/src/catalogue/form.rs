@@ -6,7 +6,7 @@
 
 use super::{Condition, DOCUMENTS_KEY, Field, FieldType, Scalar, Service};
 use crate::citizen::{CitizenDetails, Sex};
-use crate::error::{CoreError, Problem, Reason};
+use crate::error::{DomainError, Problem, Reason};
 use crate::lang::Text;
 use crate::{counties, validate};
 use serde::Serialize;
@@ -32,11 +32,11 @@ impl FormCheck {
     }
 
     /// The refusal to return when the form has errors.
-    pub fn into_result(self) -> Result<FormCheck, CoreError> {
+    pub fn into_result(self) -> Result<FormCheck, DomainError> {
         if self.errors.is_empty() {
             Ok(self)
         } else {
-            Err(CoreError::FormInvalid { service_id: self.service_id, problems: self.errors })
+            Err(DomainError::FormInvalid { service_id: self.service_id, problems: self.errors })
         }
     }
 }

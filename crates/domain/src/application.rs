@@ -9,13 +9,14 @@
 //! ```
 //! `submitted` is the outbox: queued for the next sync. Accepted and rejected are final.
 
-use crate::error::{CoreError, Reason, Result};
+use crate::error::{DomainError, Reason, Result};
 use crate::reference::Reference;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ApplicationState {
     Draft,
@@ -75,7 +76,7 @@ impl ApplicationState {
         ApplicationState::ALL
             .into_iter()
             .find(|s| s.as_str() == text)
-            .ok_or_else(|| CoreError::invalid("state", Reason::UnknownState))
+            .ok_or_else(|| DomainError::invalid("state", Reason::UnknownState))
     }
 
     /// The one place the lifecycle is defined. Anything not listed is refused.
@@ -90,7 +91,7 @@ impl ApplicationState {
             (Synced, Accept) => Accepted,
             (Synced, Reject) => Rejected,
             (Synced, Query) => Queried,
-            _ => return Err(CoreError::IllegalTransition { from: self.as_str(), action: transition.as_str() }),
+            _ => return Err(DomainError::IllegalTransition { from: self.as_str(), action: transition.as_str() }),
         };
         Ok(next)
     }
@@ -111,6 +112,7 @@ pub enum ReviewOutcome {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Application {
     pub id: Uuid,
     pub reference: Reference,
@@ -126,13 +128,16 @@ pub struct Application {
     pub revision: u32,
     pub created_by: String,
     #[serde(with = "time::serde::rfc3339")]
+    #[cfg_attr(feature = "schema", schemars(with = "String"))]
     pub created_at: OffsetDateTime,
     #[serde(with = "time::serde::rfc3339")]
+    #[cfg_attr(feature = "schema", schemars(with = "String"))]
     pub updated_at: OffsetDateTime,
 }
 
 /// Raw input for a new application.
 #[derive(Debug, Clone, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct NewApplication {
     pub citizen_id: Uuid,

@@ -1,9 +1,10 @@
 //! The two official languages, and text that exists in both.
 
-use crate::error::{CoreError, Reason, Result};
+use crate::error::{DomainError, Reason, Result};
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum Lang {
     #[default]
@@ -26,13 +27,14 @@ impl Lang {
         match text.trim().to_ascii_lowercase().as_str() {
             "en" | "eng" | "english" => Ok(Lang::En),
             "sw" | "swa" | "kiswahili" | "swahili" => Ok(Lang::Sw),
-            _ => Err(CoreError::invalid("lang", Reason::UnknownLanguage)),
+            _ => Err(DomainError::invalid("lang", Reason::UnknownLanguage)),
         }
     }
 }
 
 /// A piece of user-facing text in English and Kiswahili. Both are required wherever it appears.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Text {
     pub en: String,

@@ -1,12 +1,13 @@
 //! Citizens: registered once on a laptop, then applying for one or several services.
 
-use crate::error::{CoreError, Reason, Result};
+use crate::error::{DomainError, Reason, Result};
 use crate::{counties, validate};
 use serde::{Deserialize, Serialize};
 use time::{Date, OffsetDateTime};
 use uuid::Uuid;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Sex {
     Female,
@@ -28,13 +29,14 @@ impl Sex {
             "female" | "f" => Ok(Sex::Female),
             "male" | "m" => Ok(Sex::Male),
             "intersex" | "i" => Ok(Sex::Intersex),
-            _ => Err(CoreError::invalid("sex", Reason::SexValue)),
+            _ => Err(DomainError::invalid("sex", Reason::SexValue)),
         }
     }
 }
 
 /// What the officer types for a new citizen, before validation. Strings are raw input.
 #[derive(Debug, Clone, Default, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct NewCitizen {
     /// Absent for children and for adults applying for their first ID.
@@ -58,11 +60,13 @@ time::serde::format_description!(iso_date, Date, "[year]-[month]-[day]");
 
 /// Canonical, validated citizen details; the part of `Citizen` that officers edit.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct CitizenDetails {
     pub id_number: Option<String>,
     pub surname: String,
     pub given_names: String,
     #[serde(with = "iso_date")]
+    #[cfg_attr(feature = "schema", schemars(with = "String"))]
     pub date_of_birth: Date,
     pub sex: Sex,
     pub phone: Option<String>,
@@ -97,11 +101,13 @@ impl NewCitizen {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Citizen {
     pub id: Uuid,
     #[serde(flatten)]
     pub details: CitizenDetails,
     pub registered_by: String,
     #[serde(with = "time::serde::rfc3339")]
+    #[cfg_attr(feature = "schema", schemars(with = "String"))]
     pub registered_at: OffsetDateTime,
 }

@@ -1,6 +1,6 @@
 //! Officers, their roles, and what each role may do (least data per role).
 
-use crate::error::{CoreError, Reason, Result};
+use crate::error::{DomainError, Reason, Result};
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -29,7 +29,7 @@ impl Role {
         Role::ALL
             .into_iter()
             .find(|role| role.as_str() == wanted)
-            .ok_or_else(|| CoreError::invalid("role", Reason::UnknownRole))
+            .ok_or_else(|| DomainError::invalid("role", Reason::UnknownRole))
     }
 
     /// Whether this role may do `action`. The ICT officer administers laptops and the roster but
@@ -41,8 +41,15 @@ impl Role {
             CaptureApplications | ViewCitizens => matches!(self, FrontDeskOfficer | CentreManager | Trainer),
             ManageOfficers => matches!(self, CentreManager | IctOfficer),
             VerifyAudit => matches!(self, CentreManager | IctOfficer),
-            // Sync outcomes arrive on behalf of the MDA while any officer is signed in.
-            RecordSyncOutcome => true,
+            // The exchange with the sync server reads the outbox (citizens' records) and writes
+            // what the MDAs decided: for the roles that capture, never the ICT officer.
+            Sync => matches!(self, FrontDeskOfficer | CentreManager | Trainer),
+            // When the laptop last synced, what failed and whether it is revoked: no citizen in it.
+            ReadSyncStatus => true,
+            // Which world the laptop is in (training or production) and the catalogue in force.
+            ReadDeployment => true,
+            // Removing what the retention period has ended reads nothing and is always allowed.
+            Purge => true,
             // Provisioning installs the laptop's private key: the ICT officer's job alone.
             EnrolDevice => matches!(self, IctOfficer),
             // Where and when the tent goes up is for everyone who works in it.
@@ -74,13 +81,17 @@ impl Role {
     }
 }
 
+/// What an operation on the laptop permits. Each says what it allows; none is a catch-all.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Action {
     CaptureApplications,
     ViewCitizens,
     ManageOfficers,
     VerifyAudit,
-    RecordSyncOutcome,
+    Sync,
+    ReadSyncStatus,
+    ReadDeployment,
+    Purge,
     EnrolDevice,
     ViewOutreaches,
     ExportOutbox,
@@ -92,13 +103,48 @@ pub enum Action {
 }
 
 impl Action {
+    pub const ALL: [Action; 16] = [
+        Action::CaptureApplications,
+        Action::ViewCitizens,
+        Action::ManageOfficers,
+        Action::VerifyAudit,
+        Action::Sync,
+        Action::ReadSyncStatus,
+        Action::ReadDeployment,
+        Action::Purge,
+        Action::EnrolDevice,
+        Action::ViewOutreaches,
+        Action::ExportOutbox,
+        Action::PrintSlips,
+        Action::ViewDayReport,
+        Action::PlanOutreaches,
+        Action::RecordFeedback,
+        Action::ViewFeedback,
+    ];
+
+    /// Whether the action reads citizens' personal data (names, ID numbers, answers).
+    pub fn reads_citizens_data(self) -> bool {
+        matches!(
+            self,
+            Action::CaptureApplications
+                | Action::ViewCitizens
+                | Action::Sync
+                | Action::ExportOutbox
+                | Action::PrintSlips
+                | Action::ViewDayReport
+        )
+    }
+
     pub fn describe(self) -> &'static str {
         match self {
             Action::CaptureApplications => "capture applications",
             Action::ViewCitizens => "view citizens' data",
             Action::ManageOfficers => "manage officers",
             Action::VerifyAudit => "verify the audit log",
-            Action::RecordSyncOutcome => "record sync outcomes",
+            Action::Sync => "sync this laptop's applications",
+            Action::ReadSyncStatus => "see the sync status",
+            Action::ReadDeployment => "see this laptop's deployment and catalogue",
+            Action::Purge => "remove data whose retention has ended",
             Action::EnrolDevice => "enrol this laptop for sync",
             Action::ViewOutreaches => "view outreach plans",
             Action::ExportOutbox => "export the outbox to a USB bundle",
@@ -122,7 +168,7 @@ impl OfficerNumber {
         let cleaned = text.trim().to_ascii_uppercase();
         let ok_len = (2..=16).contains(&cleaned.len());
         if !ok_len || !cleaned.chars().all(|c| c.is_ascii_alphanumeric()) {
-            return Err(CoreError::invalid("officer_number", Reason::OfficerNumberFormat));
+            return Err(DomainError::invalid("officer_number", Reason::OfficerNumberFormat));
         }
         Ok(OfficerNumber(cleaned))
     }
@@ -133,7 +179,7 @@ impl OfficerNumber {
 }
 
 impl TryFrom<String> for OfficerNumber {
-    type Error = CoreError;
+    type Error = DomainError;
     fn try_from(value: String) -> Result<Self> {
         OfficerNumber::parse(&value)
     }
@@ -162,15 +208,15 @@ pub struct Officer {
 /// Checks a PIN's shape: digits only, at least `min_len`, not all one digit, not a run like 123456.
 pub fn validate_pin(pin: &str, min_len: usize) -> Result<()> {
     if pin.len() < min_len || pin.len() > 12 {
-        return Err(CoreError::invalid("pin", Reason::PinLength));
+        return Err(DomainError::invalid("pin", Reason::PinLength));
     }
     if !pin.chars().all(|c| c.is_ascii_digit()) {
-        return Err(CoreError::invalid("pin", Reason::PinDigitsOnly));
+        return Err(DomainError::invalid("pin", Reason::PinDigitsOnly));
     }
     let digits: Vec<i32> = pin.bytes().map(|b| i32::from(b - b'0')).collect();
     let steps: Vec<i32> = digits.windows(2).map(|w| w[1] - w[0]).collect();
     if steps.iter().all(|&s| s == 0) || steps.iter().all(|&s| s == 1) || steps.iter().all(|&s| s == -1) {
-        return Err(CoreError::invalid("pin", Reason::PinTooSimple));
+        return Err(DomainError::invalid("pin", Reason::PinTooSimple));
     }
     Ok(())
 }
@@ -178,6 +224,33 @@ pub fn validate_pin(pin: &str, min_len: usize) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_ict_officer_may_do_nothing_that_reads_citizens_data() {
+        let reading: Vec<Action> = Action::ALL.into_iter().filter(|a| Role::IctOfficer.may(*a)).collect();
+        assert!(reading.iter().all(|a| !a.reads_citizens_data()), "{reading:?}");
+        assert!(!Role::IctOfficer.may(Action::Sync), "the outbox holds citizens' records");
+        assert!(Role::IctOfficer.may(Action::EnrolDevice) && Role::IctOfficer.may(Action::ReadSyncStatus));
+    }
+
+    #[test]
+    fn each_role_may_do_exactly_its_share() {
+        use Action::*;
+        let allowed = |role: Role| -> Vec<Action> { Action::ALL.into_iter().filter(|a| role.may(*a)).collect() };
+        let shared = [ReadSyncStatus, ReadDeployment, Purge, ViewOutreaches];
+        let with_shared = |own: &[Action]| {
+            let mut all: Vec<Action> = own.iter().chain(shared.iter()).copied().collect();
+            all.sort_by_key(|a| Action::ALL.iter().position(|b| b == a));
+            all
+        };
+        let capture = [CaptureApplications, ViewCitizens, Sync, PrintSlips, RecordFeedback];
+        assert_eq!(allowed(Role::FrontDeskOfficer), with_shared(&capture));
+        assert_eq!(allowed(Role::Trainer), with_shared(&capture));
+        let mut manager = capture.to_vec();
+        manager.extend([ManageOfficers, VerifyAudit, ExportOutbox, ViewDayReport, PlanOutreaches, ViewFeedback]);
+        assert_eq!(allowed(Role::CentreManager), with_shared(&manager));
+        assert_eq!(allowed(Role::IctOfficer), with_shared(&[ManageOfficers, VerifyAudit, EnrolDevice]));
+    }
 
     #[test]
     fn ict_officer_never_sees_citizens() {
@@ -211,7 +284,7 @@ mod tests {
 
     #[test]
     fn pins() {
-        let check = |pin: &str| validate_pin(pin, 6).err().and_then(|e| e.to_report().reason);
+        let check = |pin: &str| validate_pin(pin, 6).err().and_then(|e| e.reason().map(|r| r.as_str()));
         assert_eq!(check("482913"), None);
         assert_eq!(check("4829"), Some("pin_length"));
         assert_eq!(check("48291a"), Some("pin_digits_only"));

@@ -10,7 +10,7 @@
 
 use super::{parse_date, service_name};
 use crate::catalogue::Catalogue;
-use crate::error::{CoreError, Problem, Reason, Result};
+use crate::error::{DomainError, Problem, Reason, Result};
 use crate::lang::Text;
 use fieldkit_protocol::{OutreachPlan, OutreachStatus};
 use time::{Date, OffsetDateTime, UtcOffset};
@@ -31,7 +31,7 @@ pub fn to_ics(plan: &OutreachPlan, now: OffsetDateTime) -> Result<String> {
 /// `catalogue`, services and MDAs are described by name in English and Kiswahili; without, by id.
 pub fn calendar(plans: &[OutreachPlan], catalogue: Option<&Catalogue>, now: OffsetDateTime) -> Result<String> {
     if plans.is_empty() {
-        return Err(CoreError::DocumentFailed("a calendar needs at least one outreach".into()));
+        return Err(DomainError::Calendar("a calendar needs at least one outreach".into()));
     }
     let mut out = String::new();
     for line in [
@@ -91,7 +91,7 @@ fn days(plan: &OutreachPlan) -> Result<(Date, Date)> {
     Ok((first, last))
 }
 
-fn invalid_dates(plan: &OutreachPlan, field: &str, reason: Reason) -> CoreError {
+fn invalid_dates(plan: &OutreachPlan, field: &str, reason: Reason) -> DomainError {
     let mut problem = Problem::new(field, reason).with_param("outreach", &plan.name);
     if reason == Reason::RuleFailed {
         problem = problem.with_param("rule", "dates_in_order");
@@ -102,7 +102,7 @@ fn invalid_dates(plan: &OutreachPlan, field: &str, reason: Reason) -> CoreError 
             crate::messages::fill(&message.sw, &values),
         )));
     }
-    CoreError::FormInvalid { service_id: "outreach".into(), problems: vec![problem] }
+    DomainError::FormInvalid { service_id: "outreach".into(), problems: vec![problem] }
 }
 
 /// `20261122T063000Z`.
@@ -110,8 +110,8 @@ fn utc_stamp(now: OffsetDateTime) -> Result<String> {
     let format = time::macros::format_description!("[year][month][day]T[hour][minute][second]Z");
     let utc = now
         .checked_to_offset(UtcOffset::UTC)
-        .ok_or_else(|| CoreError::DocumentFailed("calendar time stamp out of range".into()))?;
-    utc.format(format).map_err(|e| CoreError::DocumentFailed(format!("calendar time stamp: {e}")))
+        .ok_or_else(|| DomainError::Calendar("calendar time stamp out of range".into()))?;
+    utc.format(format).map_err(|e| DomainError::Calendar(format!("calendar time stamp: {e}")))
 }
 
 /// `20261121`.
@@ -355,7 +355,7 @@ mod tests {
         {
             let bad = OutreachPlan { starts_on: starts.into(), ends_on: ends.into(), ..plan() };
             match to_ics(&bad, datetime!(2026-11-20 09:30 UTC)) {
-                Err(CoreError::FormInvalid { problems, .. }) => assert_eq!(problems[0].field, field),
+                Err(DomainError::FormInvalid { problems, .. }) => assert_eq!(problems[0].field, field),
                 other => panic!("{other:?}"),
             }
         }

@@ -1,7 +1,7 @@
 //! Field validators shared by the app and the server. Each returns the cleaned, canonical value or
 //! an `InvalidInput` naming the field and a stable reason code.
 
-use crate::error::{CoreError, Reason, Result};
+use crate::error::{DomainError, Reason, Result};
 use time::{Date, OffsetDateTime};
 
 /// A person's name part: Unicode letters, with single spaces, apostrophes (Ng'ang'a) and hyphens
@@ -10,24 +10,24 @@ pub fn person_name(field: &str, raw: &str) -> Result<String> {
     let folded: String = raw.trim().replace(['\u{2019}', '\u{2018}', '`'], "'");
     let collapsed = folded.split_whitespace().collect::<Vec<_>>().join(" ");
     if collapsed.is_empty() {
-        return Err(CoreError::invalid(field, Reason::Required));
+        return Err(DomainError::invalid(field, Reason::Required));
     }
     if collapsed.chars().count() > 60 {
-        return Err(CoreError::invalid(field, Reason::TooLong));
+        return Err(DomainError::invalid(field, Reason::TooLong));
     }
     let mut previous_was_letter = false;
     for c in collapsed.chars() {
         let is_letter = c.is_alphabetic();
         if !is_letter && !matches!(c, '\'' | '-' | ' ') {
-            return Err(CoreError::invalid(field, Reason::NameCharacters));
+            return Err(DomainError::invalid(field, Reason::NameCharacters));
         }
         if !is_letter && !previous_was_letter {
-            return Err(CoreError::invalid(field, Reason::NameCharacters));
+            return Err(DomainError::invalid(field, Reason::NameCharacters));
         }
         previous_was_letter = is_letter;
     }
     if !previous_was_letter {
-        return Err(CoreError::invalid(field, Reason::NameCharacters));
+        return Err(DomainError::invalid(field, Reason::NameCharacters));
     }
     Ok(collapsed)
 }
@@ -42,13 +42,13 @@ pub fn kenyan_phone(field: &str, raw: &str) -> Result<String> {
     } else if let Some(rest) = digits.strip_prefix('0') {
         rest.to_string()
     } else {
-        return Err(CoreError::invalid(field, Reason::PhoneFormat));
+        return Err(DomainError::invalid(field, Reason::PhoneFormat));
     };
     let valid = national.len() == 9
         && national.chars().all(|c| c.is_ascii_digit())
         && matches!(national.as_bytes()[0], b'7' | b'1');
     if !valid {
-        return Err(CoreError::invalid(field, Reason::PhoneFormat));
+        return Err(DomainError::invalid(field, Reason::PhoneFormat));
     }
     Ok(format!("+254{national}"))
 }
@@ -59,7 +59,7 @@ pub fn national_id_number(field: &str, raw: &str) -> Result<String> {
     let valid =
         (1..=8).contains(&cleaned.len()) && cleaned.chars().all(|c| c.is_ascii_digit()) && !cleaned.starts_with('0');
     if !valid {
-        return Err(CoreError::invalid(field, Reason::IdNumberFormat));
+        return Err(DomainError::invalid(field, Reason::IdNumberFormat));
     }
     Ok(cleaned.to_string())
 }
@@ -67,12 +67,12 @@ pub fn national_id_number(field: &str, raw: &str) -> Result<String> {
 /// Date of birth as `YYYY-MM-DD`, not in the future and not more than 130 years ago.
 pub fn date_of_birth(field: &str, raw: &str, today: Date) -> Result<Date> {
     let format = time::macros::format_description!("[year]-[month]-[day]");
-    let date = Date::parse(raw.trim(), format).map_err(|_| CoreError::invalid(field, Reason::DateFormat))?;
+    let date = Date::parse(raw.trim(), format).map_err(|_| DomainError::invalid(field, Reason::DateFormat))?;
     if date > today {
-        return Err(CoreError::invalid(field, Reason::DateInFuture));
+        return Err(DomainError::invalid(field, Reason::DateInFuture));
     }
     if today.year() - date.year() > 130 {
-        return Err(CoreError::invalid(field, Reason::DateTooOld));
+        return Err(DomainError::invalid(field, Reason::DateTooOld));
     }
     Ok(date)
 }
@@ -87,7 +87,7 @@ pub fn kra_pin(field: &str, raw: &str) -> Result<String> {
         && bytes[1..10].iter().all(u8::is_ascii_digit)
         && bytes[10].is_ascii_uppercase();
     if !valid {
-        return Err(CoreError::invalid(field, Reason::KraPinFormat));
+        return Err(DomainError::invalid(field, Reason::KraPinFormat));
     }
     Ok(cleaned)
 }
@@ -96,7 +96,7 @@ pub fn kra_pin(field: &str, raw: &str) -> Result<String> {
 /// domain.
 pub fn email(field: &str, raw: &str) -> Result<String> {
     let trimmed = raw.trim();
-    let invalid = || CoreError::invalid(field, Reason::EmailFormat);
+    let invalid = || DomainError::invalid(field, Reason::EmailFormat);
     let (local, domain) = trimmed.split_once('@').ok_or_else(invalid)?;
     let labels_ok = domain.split('.').count() >= 2
         && domain.split('.').all(|l| !l.is_empty() && l.chars().all(|c| c.is_alphanumeric() || c == '-'));
@@ -118,7 +118,7 @@ pub fn place_name(field: &str, raw: &str) -> Result<String> {
     let text = free_text(field, raw, 80)?;
     let collapsed = text.split_whitespace().collect::<Vec<_>>().join(" ");
     if !collapsed.chars().all(|c| c.is_alphanumeric() || matches!(c, ' ' | '\'' | '\u{2019}' | '-' | '.' | '/')) {
-        return Err(CoreError::invalid(field, Reason::NameCharacters));
+        return Err(DomainError::invalid(field, Reason::NameCharacters));
     }
     Ok(collapsed.replace('\u{2019}', "'"))
 }
@@ -129,7 +129,7 @@ pub fn service_id(raw: &str) -> Result<String> {
         && raw.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'.' || b == b'-')
         && raw.as_bytes()[0].is_ascii_lowercase();
     if !valid {
-        return Err(CoreError::invalid("service_id", Reason::ServiceIdFormat));
+        return Err(DomainError::invalid("service_id", Reason::ServiceIdFormat));
     }
     Ok(raw.to_string())
 }
@@ -139,18 +139,19 @@ pub fn service_id(raw: &str) -> Result<String> {
 pub fn free_text(field: &str, raw: &str, max_chars: usize) -> Result<String> {
     let trimmed = raw.trim();
     if trimmed.is_empty() {
-        return Err(CoreError::invalid(field, Reason::Required));
+        return Err(DomainError::invalid(field, Reason::Required));
     }
     if trimmed.chars().count() > max_chars {
-        return Err(CoreError::invalid(field, Reason::TooLong));
+        return Err(DomainError::invalid(field, Reason::TooLong));
     }
     if trimmed.chars().any(char::is_control) {
-        return Err(CoreError::invalid(field, Reason::ControlCharacters));
+        return Err(DomainError::invalid(field, Reason::ControlCharacters));
     }
     Ok(trimmed.to_string())
 }
 
-pub(crate) fn today(now: OffsetDateTime) -> Date {
+/// The calendar day of `now` in Kenya, against which dates of birth and the like are checked.
+pub fn today(now: OffsetDateTime) -> Date {
     // Kenya is UTC+3 all year; a birth at 01:00 EAT on the 1st must not be "in the future".
     now.to_offset(time::macros::offset!(+3)).date()
 }
@@ -161,7 +162,7 @@ mod tests {
     use time::macros::date;
 
     fn reason<T: std::fmt::Debug>(result: Result<T>) -> Option<&'static str> {
-        result.err().and_then(|e| e.to_report().reason)
+        result.err().and_then(|e| e.reason().map(|r| r.as_str()))
     }
 
     #[test]
