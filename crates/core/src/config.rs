@@ -45,7 +45,7 @@ pub struct Config {
     /// unless the officer asks.
     pub low_battery_percent: u8,
     /// The paper in the outreach's printer, for acknowledgement slips.
-    pub slip_paper: crate::documents::Paper,
+    pub slip_paper: crate::format::Paper,
     /// The CUPS printer slips go to; `None` means the system's default printer.
     pub printer: Option<String>,
     /// Let the app's webview composite with the GPU. Off by default: for a page of forms,
@@ -75,7 +75,7 @@ impl Default for Config {
             min_pin_length: 6,
             kdf: KdfParams::PRODUCTION,
             low_battery_percent: 20,
-            slip_paper: crate::documents::Paper::A5,
+            slip_paper: crate::format::Paper::A5,
             printer: None,
             gpu_compositing: false,
             imprest_ksh: crate::planning::DEFAULT_IMPREST_KSH,
@@ -150,8 +150,8 @@ struct SecuritySection {
 const IMPREST_KSH_MIN: u64 = 1_000;
 const IMPREST_KSH_MAX: u64 = 10_000_000;
 
-fn paper(text: &str, source_name: &str) -> Result<crate::documents::Paper> {
-    crate::documents::Paper::parse(text).map_err(|_| CoreError::Config {
+fn paper(text: &str, source_name: &str) -> Result<crate::format::Paper> {
+    crate::format::Paper::parse(text).map_err(|_| CoreError::Config {
         source_name: source_name.to_string(),
         message: format!("printing.paper `{text}` is not a paper: use a5 or receipt80"),
     })
@@ -345,7 +345,7 @@ mod tests {
         config.apply_file("[printing]\npaper = \"receipt80\"\nprinter = \"Tent-Printer_1\"\n", "f.toml").expect("file");
         assert_eq!(
             (config.slip_paper, config.printer.as_deref()),
-            (crate::documents::Paper::Receipt80, Some("Tent-Printer_1"))
+            (crate::format::Paper::Receipt80, Some("Tent-Printer_1"))
         );
         config.validate().expect("valid");
         let err = config.apply_file("[printing]\npaper = \"A4\"\n", "f.toml").expect_err("no A4 slips");
@@ -354,7 +354,7 @@ mod tests {
         assert!(config.validate().is_err(), "an option smuggled in as a printer name");
         let from_env =
             Config::load(None, |name| (name == "FIELDKIT_SLIP_PAPER").then(|| "a5".to_string())).expect("env");
-        assert_eq!(from_env.slip_paper, crate::documents::Paper::A5);
+        assert_eq!(from_env.slip_paper, crate::format::Paper::A5);
     }
 
     #[test]

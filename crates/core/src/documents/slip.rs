@@ -11,39 +11,9 @@ use crate::error::{CoreError, Reason, Result};
 use crate::lang::Text;
 use crate::reference::Reference;
 use fieldkit_protocol::OutreachPlan;
+pub use fieldkit_domain::format::Paper;
 use serde::{Deserialize, Serialize};
 use time::{Date, OffsetDateTime};
-
-/// The paper in the printer.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Paper {
-    /// A5 sheet, 148 × 210 mm.
-    #[default]
-    A5,
-    /// 80 mm thermal receipt roll (72 mm printable); the slip is as long as its content.
-    Receipt80,
-}
-
-impl Paper {
-    pub const ALL: [Paper; 2] = [Paper::A5, Paper::Receipt80];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Paper::A5 => "a5",
-            Paper::Receipt80 => "receipt80",
-        }
-    }
-
-    /// `a5` or `receipt80` (also `receipt`, `80mm`).
-    pub fn parse(text: &str) -> Result<Paper> {
-        match text.trim().to_ascii_lowercase().as_str() {
-            "a5" => Ok(Paper::A5),
-            "receipt80" | "receipt" | "80mm" | "receipt-80" => Ok(Paper::Receipt80),
-            _ => Err(CoreError::invalid("paper", Reason::ChoiceUnknown)),
-        }
-    }
-}
 
 /// How a slip is printed.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -349,12 +319,4 @@ fn answer_text(field: &Field, value: &serde_json::Value) -> Option<Text> {
 mod tests {
     use super::*;
 
-    #[test]
-    fn paper_names() {
-        for paper in Paper::ALL {
-            assert_eq!(Paper::parse(paper.as_str()).expect("parses"), paper);
-        }
-        assert_eq!(Paper::parse(" Receipt ").expect("parses"), Paper::Receipt80);
-        assert_eq!(Paper::parse("a4").err().and_then(|e| e.to_report().reason), Some("choice_unknown"));
-    }
 }
