@@ -206,7 +206,15 @@ async fn every_earlier_schema_upgrades_keeping_its_rows() {
             );
         }
         // The upgraded schema does everything the latest does.
-        upgraded.publish_catalogue(9, "version = 9").await.expect("catalogues table present");
+        upgraded
+            .publish_catalogue(
+                9,
+                "version = 9",
+                |_| NewAudit::new("cli", "catalogue.published", "catalogue:9", ""),
+                OffsetDateTime::now_utc(),
+            )
+            .await
+            .expect("catalogues table present");
         upgraded
             .append_audit(NewAudit::new("cli", "schema.checked", "database", ""), OffsetDateTime::now_utc())
             .await
@@ -223,7 +231,7 @@ async fn every_earlier_schema_upgrades_keeping_its_rows() {
         drop(client);
         let _ = driver.await;
         let chain = upgraded.audit_chain().await.expect("chain");
-        assert_eq!(verify_audit_chain(&chain).expect("intact"), 1);
+        assert_eq!(verify_audit_chain(&chain).expect("intact"), 2, "the publication and the check");
     }
 }
 
@@ -452,7 +460,10 @@ async fn two_server_processes_on_one_database_serve_one_laptop_exactly_once() {
     assert_eq!((rejected.state, rejected.review_note.as_deref()), (ApplicationState::Rejected, Some("Photo unclear")));
 
     // Revoked through one node's database, refused by both.
-    storage.revoke_device("K7QM").await.expect("revoke");
+    storage
+        .revoke_device("K7QM", NewAudit::new("cli", "device.revoked", "device:K7QM", ""), OffsetDateTime::now_utc())
+        .await
+        .expect("revoke");
     for client in [&client_a, &client_b] {
         assert_eq!(client.pull(0, 1).await.expect_err("revoked").code(), "device_revoked");
     }

@@ -5,11 +5,14 @@ use fieldkit_protocol::Enrolment;
 use fieldkit_protocol::provision;
 use huduma_sync::config::{Config, StorageConfig};
 use huduma_sync::console::delivery::{Deliverer, Endpoint};
-use huduma_sync::console::{Console, ConsoleSettings, auth};
+use huduma_sync::console::{Console, ConsoleSettings};
+use huduma_sync::service::accounts::{self, NewAccount};
+use huduma_sync::service::catalogue::CatalogueInForce;
+use huduma_sync::service::{Actor, devices, publishing, review};
 use huduma_sync::storage::Storage;
-use huduma_sync::storage::review::{ConsoleRole as ReviewRole, ConsoleUser, DecideOutcome, NewAudit, ReviewStorage};
+use huduma_sync::storage::review::{DecideOutcome, ReviewStorage};
 use huduma_sync::storage::sqlite::SqliteStorage;
-use huduma_sync::{pki, publish, serve, tls};
+use huduma_sync::{pki, serve, tls};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -233,38 +236,20 @@ async fn on_storage<S: huduma_sync::Backend>(
     storage: Arc<S>,
     command: Command,
 ) -> Result<(), Failure> {
+    // Whoever runs the command line is named in the audit log of every change it makes.
+    let actor = Actor::cli_from_env();
+    let in_force = CatalogueInForce::new();
+    let now = time::OffsetDateTime::now_utc;
     match command {
         Command::Serve => serve_all(config, storage).await,
         Command::Console(ConsoleCommand::Account(AccountCommand::Add { username, name, role, mda })) => {
-            let role = ReviewRole::parse(&role).ok_or("--role must be technician or admin")?;
-            let username = username.trim().to_lowercase();
-            let catalogue = current_catalogue(&*storage).await?;
-            match (role, &mda) {
-                (ReviewRole::Technician, Some(mda)) if catalogue.mda(mda).is_some() => {}
-                (ReviewRole::Technician, _) => {
-                    return Err("a technician needs --mda naming an MDA of the catalogue".into());
-                }
-                (ReviewRole::Admin, Some(_)) => {
-                    return Err("an administrator belongs to no MDA: leave out --mda".into());
-                }
-                (ReviewRole::Admin, None) => {}
-            }
+            let catalogue = in_force.get(&*storage, now(), time::Duration::ZERO).await?;
             let mut password = String::new();
             std::io::stdin().read_line(&mut password)?;
             let password = password.trim_end_matches(['\r', '\n']).to_string();
-            auth::check_new_password(&password, &username)?;
-            let password_hash = auth::hash_password(&password)?;
-            let user = ConsoleUser {
-                username: username.clone(),
-                display_name: name,
-                role,
-                mda,
-                password_hash,
-                disabled: false,
-            };
-            let audit = NewAudit::new("cli", "account.created", format!("account:{username}"), role.as_str());
-            storage.create_account(user, audit, time::OffsetDateTime::now_utc()).await?;
-            println!("console account {username} ({}) created", role.as_str());
+            let account = NewAccount::new(&username, &name, &role, mda.as_deref(), password);
+            let user = accounts::create(&*storage, &actor, account, &catalogue, now()).await?;
+            println!("console account {} ({}) created", user.username, user.role.as_str());
             Ok(())
         }
         Command::Console(ConsoleCommand::Account(AccountCommand::List)) => {
@@ -280,7 +265,7 @@ async fn on_storage<S: huduma_sync::Backend>(
             Ok(())
         }
         Command::Device(DeviceCommand::Enrol { id, server_url, out, sealed }) => {
-            enrol(config, &*storage, &id, &server_url, &out, sealed).await
+            enrol(config, &*storage, &actor, &id, &server_url, &out, sealed).await
         }
         Command::Device(DeviceCommand::List) => {
             println!("{:<6} {:<22} {:<22} fingerprint", "id", "enrolled", "revoked");
@@ -296,7 +281,7 @@ async fn on_storage<S: huduma_sync::Backend>(
             Ok(())
         }
         Command::Device(DeviceCommand::Revoke { id }) => {
-            let device = storage.revoke_device(&id).await?;
+            let device = devices::revoke(&*storage, &actor, &id, now()).await?;
             println!("{} revoked at {}", device.id, device.revoked_at.as_deref().unwrap_or("?"));
             Ok(())
         }
@@ -307,61 +292,45 @@ async fn on_storage<S: huduma_sync::Backend>(
                 (_, _, Some(question)) => fieldkit_protocol::Decision::Queried { question },
                 _ => return Err("say --accept, --reject REASON or --query QUESTION".into()),
             };
-            let catalogue = current_catalogue(&*storage).await?;
-            let services: Vec<String> = catalogue.services.iter().map(|s| s.id.clone()).collect();
-            let Some(stored) = storage.application(application, revision).await? else {
-                return Err(format!("no application {application} revision {revision}").into());
-            };
-            let mda = catalogue.service(&stored.record.service_id).map(|s| s.mda.clone()).unwrap_or_default();
-            let outcome = storage
-                .decide_many(
-                    &services,
-                    vec![(application, revision, decision)],
-                    "cli",
-                    &mda,
-                    time::OffsetDateTime::now_utc(),
-                )
-                .await?;
-            match outcome.first() {
-                Some(DecideOutcome::Decided) => {
+            let catalogue = in_force.get(&*storage, now(), time::Duration::ZERO).await?;
+            let outcome =
+                review::decide_as_operator(&*storage, &catalogue, &actor, application, revision, decision, now())
+                    .await?;
+            match outcome {
+                DecideOutcome::Decided => {
                     println!(
                         "decision recorded for {application} revision {revision}; the laptop gets it at its next sync"
                     );
                     Ok(())
                 }
-                Some(other) => Err(format!("not decided: {other:?}").into()),
-                None => Err("not decided".into()),
+                other => Err(format!("not decided: {other:?}").into()),
             }
         }
         Command::Catalogue(CatalogueCommand::Publish { file }) => {
             let (name, text) = read_input(&file)?;
-            let version = publish::catalogue(&name, &text)?;
-            let laptops = storage.publish_catalogue(version, &text).await?;
+            let published = publishing::catalogue(&*storage, &in_force, &actor, &name, &text, now()).await?;
             println!(
-                "catalogue version {version} published to {laptops} laptop(s) and kept for laptops enrolled later"
+                "catalogue version {} published to {} laptop(s) and kept for laptops enrolled later",
+                published.version, published.laptops
             );
             Ok(())
         }
         Command::Roster(RosterCommand::Publish { file, laptops }) => {
             let (name, text) = read_input(&file)?;
-            let officers = publish::roster(&name, &text)?;
-            let count = officers.len();
-            storage.publish(&laptops, fieldkit_protocol::Event::Roster { officers }).await?;
+            let count = publishing::roster(&*storage, &actor, &name, &text, &laptops, now()).await?;
             println!("roster of {count} officer(s) published to {}", laptops.join(", "));
             Ok(())
         }
         Command::Outreach(OutreachCommand::Publish { file }) => {
             let (name, text) = read_input(&file)?;
-            let catalogue = match storage.latest_catalogue().await? {
-                Some((version, text)) => {
-                    fieldkit_core::Catalogue::parse(&format!("published catalogue {version}"), &text)?
-                }
-                None => fieldkit_core::Catalogue::built_in()?,
-            };
-            let (plan, laptops) = publish::outreach(&name, &text, &catalogue)?;
-            let (id, revision) = (plan.id, plan.revision);
-            storage.publish(&laptops, fieldkit_protocol::Event::Outreach { plan: Box::new(plan) }).await?;
-            println!("outreach {id} revision {revision} published to {}", laptops.join(", "));
+            let catalogue = in_force.get(&*storage, now(), time::Duration::ZERO).await?;
+            let published = publishing::outreach(&*storage, &catalogue, &actor, &name, &text, now()).await?;
+            println!(
+                "outreach {} revision {} published to {}",
+                published.id,
+                published.revision,
+                published.laptops.join(", ")
+            );
             Ok(())
         }
         Command::Import { files } => {
@@ -433,14 +402,6 @@ fn start_deliveries<S: Storage + ReviewStorage>(
     Ok(())
 }
 
-/// The catalogue in force on the server: the newest published, else the built-in one.
-async fn current_catalogue<S: Storage>(storage: &S) -> Result<fieldkit_core::Catalogue, Failure> {
-    Ok(match storage.latest_catalogue().await? {
-        Some((version, text)) => fieldkit_core::Catalogue::parse(&format!("published catalogue {version}"), &text)?,
-        None => fieldkit_core::Catalogue::built_in()?,
-    })
-}
-
 /// Laptops over mutual TLS; and, when `[console]` has an address, the review console over
 /// HTTPS and the outbound adapter. Runs until SIGINT or SIGTERM.
 async fn serve_all<S: huduma_sync::Backend>(config: &Config, storage: Arc<S>) -> Result<(), Failure> {
@@ -488,6 +449,7 @@ async fn serve_all<S: huduma_sync::Backend>(config: &Config, storage: Arc<S>) ->
 async fn enrol<S: Storage>(
     config: &Config,
     storage: &S,
+    actor: &Actor,
     id: &str,
     server_url: &str,
     out: &Path,
@@ -519,7 +481,7 @@ async fn enrol<S: Storage>(
     };
     // Registered first: a file without a registration would be refused anyway, while a
     // registration without a file can simply be revoked.
-    storage.enrol_device(id, &credentials.fingerprint).await?;
+    devices::enrol(storage, actor, id, &credentials.fingerprint, time::OffsetDateTime::now_utc()).await?;
     write_secret(out, &bytes)?;
     match code {
         None => println!(

@@ -9,6 +9,7 @@ use fieldkit_protocol::{ApplicationRecord, Decision, Event};
 use http_body_util::BodyExt;
 use huduma_sync::console::auth::{PeerAddress, hash_password};
 use huduma_sync::console::{Console, ConsoleSettings, router};
+use huduma_sync::service::{Actor, devices};
 use huduma_sync::storage::Storage;
 use huduma_sync::storage::review::{
     ConsoleRole, ConsoleUser, NewAudit, ReviewStatus, ReviewStorage, verify_audit_chain,
@@ -534,7 +535,9 @@ async fn decisions_are_audited_reach_the_laptop_and_export_minimised() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn administrators_manage_accounts_and_devices_with_every_change_audited() {
     let world = World::new().await;
-    world.storage.enrol_device("K7QM", &"ab".repeat(32)).await.expect("enrol");
+    devices::enrol(&*world.storage, &Actor::cli(Some("test")), "K7QM", &"ab".repeat(32), OffsetDateTime::now_utc())
+        .await
+        .expect("enrol");
     let mut admin = world.browser();
     admin.login("admin").await;
     let token = admin.get("/admin/accounts").await.csrf();
@@ -630,7 +633,9 @@ async fn administrators_see_each_outreach_with_its_applications_and_feedback() {
     use fieldkit_protocol::{FeedbackRecord, OutreachPlan, OutreachStatus};
     use huduma_sync::storage::outreach::OutreachStorage;
     let world = World::new().await;
-    world.storage.enrol_device("K7QM", &"ab".repeat(32)).await.expect("enrol");
+    devices::enrol(&*world.storage, &Actor::cli(Some("test")), "K7QM", &"ab".repeat(32), OffsetDateTime::now_utc())
+        .await
+        .expect("enrol");
     let plan = OutreachPlan {
         id: Uuid::parse_str("a1b2c3d4-0000-4000-8000-000000000001").expect("uuid"),
         revision: 1,

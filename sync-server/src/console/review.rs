@@ -6,6 +6,8 @@ use super::auth::Signed;
 use super::export::{answers, applicant, export_record, to_csv};
 use super::views::{self, FormData, csrf, notice, page, problem, status_badge};
 use super::{Console, ConsoleError};
+use crate::service::Actor;
+use crate::service::review::{self, Reviewer};
 use crate::storage::Storage;
 use crate::storage::review::{
     DecideOutcome, NewAudit, ReviewFilter, ReviewItem, ReviewStatus, ReviewStorage, kenyan_date,
@@ -459,16 +461,14 @@ pub async fn decide<S: Storage + ReviewStorage>(
         Err(message) => return application_page(&console, &signed, &item, None, Some(&message)).await,
     };
     let accepted = decision == Decision::Accepted;
-    let outcome = console
-        .storage
-        .decide_many(
-            &signed.services,
-            vec![(item.record.id, item.record.revision, decision)],
-            &signed.user.username,
-            &mda,
-            console.now(),
-        )
-        .await?;
+    let reviewer = Reviewer { actor: Actor::account(&signed.user.username), services: signed.services.clone(), mda };
+    let outcome = review::decide(
+        &*console.storage,
+        &reviewer,
+        vec![(item.record.id, item.record.revision, decision)],
+        console.now(),
+    )
+    .await?;
     if accepted {
         console.deliveries_waiting.notify_one();
     }
@@ -505,8 +505,8 @@ pub async fn bulk_accept<S: Storage + ReviewStorage>(
         let separator = if back.contains('?') { '&' } else { '?' };
         return Ok(views::redirect(&format!("{back}{separator}done={}", views::url_encode("Nothing was selected."))));
     }
-    let outcomes =
-        console.storage.decide_many(&signed.services, picks, &signed.user.username, &mda, console.now()).await?;
+    let reviewer = Reviewer { actor: Actor::account(&signed.user.username), services: signed.services.clone(), mda };
+    let outcomes = review::decide(&*console.storage, &reviewer, picks, console.now()).await?;
     let decided = outcomes.iter().filter(|o| **o == DecideOutcome::Decided).count();
     if decided > 0 {
         console.deliveries_waiting.notify_one();

@@ -17,7 +17,9 @@ mod sqlite_outreach;
 mod sqlite_review;
 
 use fieldkit_protocol::{ApplicationRecord, Decision, Event, RecordResult};
+use review::NewAudit;
 use std::future::Future;
+use time::OffsetDateTime;
 use uuid::Uuid;
 
 #[derive(Debug, thiserror::Error)]
@@ -126,12 +128,15 @@ pub trait Storage: Send + Sync + 'static {
     /// How many application revisions are stored.
     fn count(&self) -> impl Future<Output = Result<u64, StorageError>> + Send;
 
-    /// Registers a laptop's certificate. Ids are never reused, even after revocation, so that
-    /// everything a device ever sent stays attributable to one certificate history.
+    /// Registers a laptop's certificate and appends `audit`, in one transaction. Ids are never
+    /// reused, even after revocation, so that everything a device ever sent stays attributable to
+    /// one certificate history.
     fn enrol_device(
         &self,
         device_id: &str,
         fingerprint: &str,
+        audit: NewAudit,
+        now: OffsetDateTime,
     ) -> impl Future<Output = Result<Device, StorageError>> + Send;
 
     /// The device holding the certificate with this fingerprint, revoked or not.
@@ -140,20 +145,39 @@ pub trait Storage: Send + Sync + 'static {
         fingerprint: &str,
     ) -> impl Future<Output = Result<Option<Device>, StorageError>> + Send;
 
-    /// Marks a device revoked (idempotent: revoking twice keeps the first time).
-    fn revoke_device(&self, device_id: &str) -> impl Future<Output = Result<Device, StorageError>> + Send;
+    /// Marks a device revoked and appends `audit`, in one transaction (idempotent: revoking twice
+    /// keeps the first time).
+    fn revoke_device(
+        &self,
+        device_id: &str,
+        audit: NewAudit,
+        now: OffsetDateTime,
+    ) -> impl Future<Output = Result<Device, StorageError>> + Send;
 
     /// Every enrolled device, oldest first.
     fn devices(&self) -> impl Future<Output = Result<Vec<Device>, StorageError>> + Send;
 
-    /// Appends `event` to the stream of each device in `device_ids`, in one transaction: if any
-    /// is unknown or revoked, nothing is published.
-    fn publish(&self, device_ids: &[String], event: Event) -> impl Future<Output = Result<(), StorageError>> + Send;
+    /// Appends `event` to the stream of each device in `device_ids`, and `audit` to the audit log,
+    /// in one transaction: if any device is unknown or revoked, nothing is published.
+    fn publish(
+        &self,
+        device_ids: &[String],
+        event: Event,
+        audit: NewAudit,
+        now: OffsetDateTime,
+    ) -> impl Future<Output = Result<(), StorageError>> + Send;
 
-    /// Keeps catalogue `version` (which must be newer than every one kept) and publishes it to
-    /// every unrevoked device, in one transaction; says how many devices it went to. Devices
-    /// enrolled later receive the newest catalogue as their first event.
-    fn publish_catalogue(&self, version: u32, text: &str) -> impl Future<Output = Result<usize, StorageError>> + Send;
+    /// Keeps catalogue `version` (which must be newer than every one kept), publishes it to every
+    /// unrevoked device and appends the audit entry `audit` makes of the number of devices, in one
+    /// transaction; says how many devices it went to. Devices enrolled later receive the newest
+    /// catalogue as their first event.
+    fn publish_catalogue(
+        &self,
+        version: u32,
+        text: &str,
+        audit: impl FnOnce(usize) -> NewAudit + Send + 'static,
+        now: OffsetDateTime,
+    ) -> impl Future<Output = Result<usize, StorageError>> + Send;
 
     /// The newest published catalogue: its version and text.
     fn latest_catalogue(&self) -> impl Future<Output = Result<Option<(u32, String)>, StorageError>> + Send;

@@ -7,6 +7,8 @@
 //!   transaction locks until it commits, so event numbers become visible in order and a pull
 //!   can never step its cursor past an event that commits later;
 //! - schema migrations run under an advisory lock, so nodes starting together migrate once;
+//! - every change that writes an audit entry (enrolling, revoking, publishing) takes the audit
+//!   lock first (`postgres_review.rs`), before any other lock;
 //! - a push that brings a new revision share-locks the application's earlier revisions, and a
 //!   decision locks the revisions it decides (`postgres_review.rs`), so a resubmission through
 //!   one node and a decision through another are ordered: the decision on a superseded revision
@@ -14,10 +16,12 @@
 //!
 //! The review console's tables and queries are in `postgres_review.rs`.
 
-use super::review::ReviewPlacement;
+use super::postgres_review::{append_audit, lock_audit};
+use super::review::{NewAudit, ReviewPlacement};
 use super::{Device, SequencedEvent, Storage, StorageError, StoredApplication};
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
 use fieldkit_protocol::{ApplicationRecord, Decision, Event, PushOutcome, RecordResult};
+use time::OffsetDateTime;
 use tokio_postgres::{GenericClient, NoTls};
 use uuid::Uuid;
 
@@ -557,9 +561,16 @@ impl Storage for PostgresStorage {
         Ok(row.get::<_, i64>(0) as u64)
     }
 
-    async fn enrol_device(&self, device_id: &str, fingerprint: &str) -> Result<Device, StorageError> {
+    async fn enrol_device(
+        &self,
+        device_id: &str,
+        fingerprint: &str,
+        audit: NewAudit,
+        now: OffsetDateTime,
+    ) -> Result<Device, StorageError> {
         let mut client = self.pool.get().await.map_err(db)?;
         let tx = client.transaction().await.map_err(db)?;
+        lock_audit(&*tx).await?;
         // Shares the lock `publish_catalogue` takes exclusively: a device enrolled while a
         // catalogue is published gets it either here or from the publication, never neither.
         tx.batch_execute("LOCK TABLE catalogues IN SHARE MODE").await.map_err(db)?;
@@ -579,6 +590,7 @@ impl Storage for PostgresStorage {
         let device = Self::device_where(&*tx, "id", device_id)
             .await?
             .ok_or_else(|| StorageError::UnknownDevice(device_id.to_string()))?;
+        append_audit(&*tx, &audit, now).await?;
         tx.commit().await.map_err(db)?;
         Ok(device)
     }
@@ -591,15 +603,24 @@ impl Storage for PostgresStorage {
         Ok(row.as_ref().map(device_row))
     }
 
-    async fn revoke_device(&self, device_id: &str) -> Result<Device, StorageError> {
-        let client = self.pool.get().await.map_err(db)?;
-        client
-            .execute("UPDATE devices SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL", &[&device_id])
+    async fn revoke_device(
+        &self,
+        device_id: &str,
+        audit: NewAudit,
+        now: OffsetDateTime,
+    ) -> Result<Device, StorageError> {
+        let mut client = self.pool.get().await.map_err(db)?;
+        let tx = client.transaction().await.map_err(db)?;
+        lock_audit(&*tx).await?;
+        tx.execute("UPDATE devices SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL", &[&device_id])
             .await
             .map_err(db)?;
-        Self::device_where(&**client, "id", device_id)
+        let device = Self::device_where(&*tx, "id", device_id)
             .await?
-            .ok_or_else(|| StorageError::UnknownDevice(device_id.into()))
+            .ok_or_else(|| StorageError::UnknownDevice(device_id.into()))?;
+        append_audit(&*tx, &audit, now).await?;
+        tx.commit().await.map_err(db)?;
+        Ok(device)
     }
 
     async fn devices(&self) -> Result<Vec<Device>, StorageError> {
@@ -608,9 +629,16 @@ impl Storage for PostgresStorage {
         Ok(rows.iter().map(device_row).collect())
     }
 
-    async fn publish(&self, device_ids: &[String], event: Event) -> Result<(), StorageError> {
+    async fn publish(
+        &self,
+        device_ids: &[String],
+        event: Event,
+        audit: NewAudit,
+        now: OffsetDateTime,
+    ) -> Result<(), StorageError> {
         let mut client = self.pool.get().await.map_err(db)?;
         let tx = client.transaction().await.map_err(db)?;
+        lock_audit(&*tx).await?;
         for id in device_ids {
             match Self::device_where(&*tx, "id", id).await? {
                 None => return Err(StorageError::UnknownDevice(id.clone())),
@@ -618,12 +646,20 @@ impl Storage for PostgresStorage {
                 Some(_) => append_event(&*tx, id, &event).await?,
             }
         }
+        append_audit(&*tx, &audit, now).await?;
         tx.commit().await.map_err(db)
     }
 
-    async fn publish_catalogue(&self, version: u32, text: &str) -> Result<usize, StorageError> {
+    async fn publish_catalogue(
+        &self,
+        version: u32,
+        text: &str,
+        audit: impl FnOnce(usize) -> NewAudit + Send + 'static,
+        now: OffsetDateTime,
+    ) -> Result<usize, StorageError> {
         let mut client = self.pool.get().await.map_err(db)?;
         let tx = client.transaction().await.map_err(db)?;
+        lock_audit(&*tx).await?;
         tx.batch_execute("LOCK TABLE catalogues IN EXCLUSIVE MODE").await.map_err(db)?;
         if let Some((latest, _)) = latest_catalogue(&*tx).await?
             && latest >= version
@@ -646,6 +682,7 @@ impl Storage for PostgresStorage {
         for device in &devices {
             append_event(&*tx, device, &event).await?;
         }
+        append_audit(&*tx, &audit(devices.len()), now).await?;
         tx.commit().await.map_err(db)?;
         Ok(devices.len())
     }

@@ -49,13 +49,17 @@ fn small(value: u32) -> i32 {
 
 /// Takes the audit lock until the caller's transaction ends: before anything else the
 /// transaction locks, see the module comment.
-async fn lock_audit(tx: &impl GenericClient) -> Result<(), StorageError> {
+pub(super) async fn lock_audit(tx: &impl GenericClient) -> Result<(), StorageError> {
     tx.execute("SELECT pg_advisory_xact_lock($1)", &[&AUDIT_LOCK]).await.map_err(db)?;
     Ok(())
 }
 
 /// Appends one audit entry inside the caller's transaction, which holds [`lock_audit`].
-async fn append_audit(tx: &impl GenericClient, entry: &NewAudit, now: OffsetDateTime) -> Result<(), StorageError> {
+pub(super) async fn append_audit(
+    tx: &impl GenericClient,
+    entry: &NewAudit,
+    now: OffsetDateTime,
+) -> Result<(), StorageError> {
     let last = tx.query_opt("SELECT seq, hash FROM console_audit ORDER BY seq DESC LIMIT 1", &[]).await.map_err(db)?;
     let (prev_seq, prev_hash) = match &last {
         Some(row) => (get::<i64>(row, 0)?, get::<String>(row, 1)?),

@@ -58,6 +58,7 @@ pub async fn run<S: Storage + ReviewStorage>(storage: &S) {
     accounts_and_sessions(storage).await;
     review_and_decisions(storage).await;
     deliveries(storage).await;
+    audited_changes(storage).await;
     // Everything above was audited, and the chain holds.
     let chain = storage.audit_chain().await.expect("chain");
     assert!(chain.len() >= 6, "audited: {chain:?}");
@@ -298,7 +299,15 @@ async fn review_and_decisions<S: Storage + ReviewStorage>(storage: &S) {
     assert_eq!(decide(2).await.expect("new revision"), [Decided]);
 
     // Devices: last seen.
-    storage.enrol_device("K7QM", "ab".repeat(32).as_str()).await.expect("enrol");
+    storage
+        .enrol_device(
+            "K7QM",
+            "ab".repeat(32).as_str(),
+            NewAudit::new("conformance", "device.enrolled", "device:K7QM", ""),
+            at(DAY1),
+        )
+        .await
+        .expect("enrol");
     storage.touch_device("K7QM", at(DAY1)).await.expect("touch");
     storage.touch_device("K7QM", at(DAY1 - 600)).await.expect("an earlier time, committed later");
     let seen = storage.devices_last_seen().await.expect("seen");
@@ -343,4 +352,60 @@ async fn deliveries<S: ReviewStorage>(storage: &S) {
     );
     assert!(log[0].reference.starts_with("K7QM-"));
     assert!(storage.delivery_log("sha", 10).await.expect("log").is_empty());
+}
+
+/// The device registry and publications write their audit entry in the change's own
+/// transaction: a change that commits adds exactly its entry, a refused one adds nothing.
+async fn audited_changes<S: Storage + ReviewStorage>(storage: &S) {
+    let now = at(DAY1 + 7200);
+    let entry = |action: &str, subject: &str| NewAudit::new("cli:root", action, subject, "detail");
+    let last = |chain: &[super::review::AuditEntry]| {
+        chain.last().map(|e| (e.actor.clone(), e.action.clone(), e.subject.clone(), e.detail.clone()))
+    };
+    let count = || async { storage.audit_chain().await.expect("chain").len() };
+
+    let before = count().await;
+    storage.enrol_device("A7DT", &"a7".repeat(32), entry("device.enrolled", "device:A7DT"), now).await.expect("enrol");
+    let chain = storage.audit_chain().await.expect("chain");
+    assert_eq!(chain.len(), before + 1);
+    let expected = ("cli:root".to_string(), "device.enrolled".to_string(), "device:A7DT".to_string());
+    assert_eq!(last(&chain).map(|(a, b, c, _)| (a, b, c)), Some(expected));
+    assert_eq!(chain.last().map(|e| e.at.as_str()), Some("2026-11-20T08:00:00Z"), "the time given, not the database's");
+    let refused = storage.enrol_device("A7DT", &"a8".repeat(32), entry("device.enrolled", "device:A7DT"), now).await;
+    assert!(matches!(refused, Err(StorageError::DeviceExists(_))), "{refused:?}");
+    assert_eq!(count().await, before + 1, "a refused enrolment is not audited");
+
+    storage.revoke_device("A7DT", entry("device.revoked", "device:A7DT"), now).await.expect("revoke");
+    assert_eq!(count().await, before + 2);
+    let unknown = storage.revoke_device("NOPE", entry("device.revoked", "device:NOPE"), now).await;
+    assert!(matches!(unknown, Err(StorageError::UnknownDevice(_))), "{unknown:?}");
+    assert_eq!(count().await, before + 2, "revoking an unknown device is not audited");
+
+    let published = storage
+        .publish_catalogue(
+            70,
+            "version = 70",
+            |laptops| NewAudit::new("cli:root", "catalogue.published", "catalogue:70", format!("{laptops} laptops")),
+            now,
+        )
+        .await
+        .expect("publish");
+    let chain = storage.audit_chain().await.expect("chain");
+    assert_eq!(chain.len(), before + 3);
+    assert_eq!(chain.last().map(|e| e.detail.clone()), Some(format!("{published} laptops")), "the count published");
+    let stale =
+        storage.publish_catalogue(69, "version = 69", move |_| entry("catalogue.published", "catalogue:69"), now).await;
+    assert!(matches!(stale, Err(StorageError::StaleCatalogue { .. })), "{stale:?}");
+    assert_eq!(count().await, before + 3, "a stale catalogue is not audited");
+
+    let roster = Event::Roster { officers: Vec::new() };
+    let revoked =
+        storage.publish(&["A7DT".into()], roster.clone(), entry("roster.published", "laptops:A7DT"), now).await;
+    assert!(matches!(revoked, Err(StorageError::DeviceRevoked(_))), "{revoked:?}");
+    assert_eq!(count().await, before + 3, "a refused publication is not audited");
+    storage.enrol_device("B8EU", &"b8".repeat(32), entry("device.enrolled", "device:B8EU"), now).await.expect("enrol");
+    storage.publish(&["B8EU".into()], roster, entry("roster.published", "laptops:B8EU"), now).await.expect("publish");
+    let chain = storage.audit_chain().await.expect("chain");
+    assert_eq!(chain.len(), before + 5);
+    assert_eq!(chain.last().map(|e| e.action.as_str()), Some("roster.published"));
 }

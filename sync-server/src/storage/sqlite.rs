@@ -2,12 +2,14 @@
 //! blocking pool; one connection behind a mutex is plenty for an outreach-sized deployment and
 //! makes every push a serial, durable transaction.
 
-use super::review::ReviewPlacement;
+use super::review::{NewAudit, ReviewPlacement};
+use super::sqlite_review::append_audit;
 use super::{Device, SequencedEvent, Storage, StorageError, StoredApplication};
 use fieldkit_protocol::{ApplicationRecord, Decision, Event, PushOutcome, RecordResult};
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 use std::path::Path;
 use std::sync::{Arc, Mutex};
+use time::OffsetDateTime;
 use uuid::Uuid;
 
 /// Numbered migrations keyed by `PRAGMA user_version`; `MIGRATIONS[n - 1]` takes the schema to
@@ -427,7 +429,13 @@ impl Storage for SqliteStorage {
         .await
     }
 
-    async fn enrol_device(&self, device_id: &str, fingerprint: &str) -> Result<Device, StorageError> {
+    async fn enrol_device(
+        &self,
+        device_id: &str,
+        fingerprint: &str,
+        audit: NewAudit,
+        now: OffsetDateTime,
+    ) -> Result<Device, StorageError> {
         let (device_id, fingerprint) = (device_id.to_string(), fingerprint.to_string());
         self.with(move |conn| {
             let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(db)?;
@@ -440,6 +448,7 @@ impl Storage for SqliteStorage {
                 append_event(&tx, &device_id, &Event::Catalogue { version, text })?;
             }
             let device = device_by(&tx, "id", &device_id)?.ok_or(StorageError::UnknownDevice(device_id))?;
+            append_audit(&tx, &audit, now)?;
             tx.commit().map_err(db)?;
             Ok(device)
         })
@@ -451,15 +460,24 @@ impl Storage for SqliteStorage {
         self.with(move |conn| device_by(conn, "fingerprint", &fingerprint)).await
     }
 
-    async fn revoke_device(&self, device_id: &str) -> Result<Device, StorageError> {
+    async fn revoke_device(
+        &self,
+        device_id: &str,
+        audit: NewAudit,
+        now: OffsetDateTime,
+    ) -> Result<Device, StorageError> {
         let device_id = device_id.to_string();
         self.with(move |conn| {
-            conn.execute(
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(db)?;
+            tx.execute(
                 "UPDATE devices SET revoked_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now') WHERE id = ?1 AND revoked_at IS NULL",
                 [&device_id],
             )
             .map_err(db)?;
-            device_by(conn, "id", &device_id)?.ok_or(StorageError::UnknownDevice(device_id))
+            let device = device_by(&tx, "id", &device_id)?.ok_or(StorageError::UnknownDevice(device_id))?;
+            append_audit(&tx, &audit, now)?;
+            tx.commit().map_err(db)?;
+            Ok(device)
         })
         .await
     }
@@ -474,7 +492,13 @@ impl Storage for SqliteStorage {
         .await
     }
 
-    async fn publish(&self, device_ids: &[String], event: Event) -> Result<(), StorageError> {
+    async fn publish(
+        &self,
+        device_ids: &[String],
+        event: Event,
+        audit: NewAudit,
+        now: OffsetDateTime,
+    ) -> Result<(), StorageError> {
         let device_ids = device_ids.to_vec();
         self.with(move |conn| {
             let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(db)?;
@@ -485,12 +509,19 @@ impl Storage for SqliteStorage {
                     Some(_) => append_event(&tx, id, &event)?,
                 }
             }
+            append_audit(&tx, &audit, now)?;
             tx.commit().map_err(db)
         })
         .await
     }
 
-    async fn publish_catalogue(&self, version: u32, text: &str) -> Result<usize, StorageError> {
+    async fn publish_catalogue(
+        &self,
+        version: u32,
+        text: &str,
+        audit: impl FnOnce(usize) -> NewAudit + Send + 'static,
+        now: OffsetDateTime,
+    ) -> Result<usize, StorageError> {
         let text = text.to_string();
         self.with(move |conn| {
             let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(db)?;
@@ -509,6 +540,7 @@ impl Storage for SqliteStorage {
             for device in &devices {
                 append_event(&tx, device, &event)?;
             }
+            append_audit(&tx, &audit(devices.len()), now)?;
             tx.commit().map_err(db)?;
             Ok(devices.len())
         })

@@ -13,7 +13,7 @@ use time::OffsetDateTime;
 use uuid::Uuid;
 
 /// Appends one audit entry inside the caller's transaction.
-fn append_audit(conn: &Connection, entry: &NewAudit, now: OffsetDateTime) -> Result<(), StorageError> {
+pub(super) fn append_audit(conn: &Connection, entry: &NewAudit, now: OffsetDateTime) -> Result<(), StorageError> {
     let (prev_seq, prev_hash): (u64, String) = conn
         .query_row("SELECT seq, hash FROM console_audit ORDER BY seq DESC LIMIT 1", [], |r| {
             Ok((r.get::<_, i64>(0)? as u64, r.get(1)?))
