@@ -300,6 +300,49 @@ async fn an_sha_technician_cannot_list_open_decide_or_export_an_id_application()
     assert!(sent.location.as_deref().is_some_and(|l| l.starts_with("/login?next=%2Fapplications")));
 }
 
+/// Every state-changing route: refused without the session's token (`csrf`), and refused to the
+/// other role even with it (`forbidden`), so nothing changes either way.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_form_needs_the_token_and_the_right_role() {
+    let world = World::new().await;
+    let (id, revision) = world.id_of("K7QM-000002-X");
+    let mut admin = world.browser();
+    admin.login("admin").await;
+    let admin_token = admin.get("/admin/accounts").await.csrf();
+    let mut nrb = world.browser();
+    nrb.login("wanjiku.nrb").await;
+    let nrb_token = nrb.token().await;
+    let audited = world.storage.audit_chain().await.expect("chain").len();
+
+    let technician_forms = [format!("/applications/{id}/{revision}/decide"), "/applications/accept".to_string()];
+    let admin_forms = [
+        "/admin/accounts",
+        "/admin/accounts/wanjiku.nrb/disable",
+        "/admin/accounts/wanjiku.nrb/password",
+        "/admin/devices/K7QM/revoke",
+        "/admin/catalogue",
+    ];
+    for path in &technician_forms {
+        assert_eq!(nrb.post(path, vec![("decision", "accept".into())]).await.error_code(), Some("csrf"), "{path}");
+        let as_admin = admin.post(path, vec![("csrf", admin_token.clone()), ("decision", "accept".into())]).await;
+        assert_eq!(as_admin.error_code(), Some("forbidden"), "admin {path}");
+    }
+    for path in admin_forms {
+        assert_eq!(admin.post(path, vec![]).await.error_code(), Some("csrf"), "{path}");
+        let as_technician = nrb.post(path, vec![("csrf", nrb_token.clone())]).await;
+        assert_eq!(as_technician.error_code(), Some("forbidden"), "technician {path}");
+    }
+    let audit = world.storage.audit_chain().await.expect("chain");
+    assert!(
+        audit[audited..].iter().all(|e| e.action.starts_with("login")),
+        "nothing but sign-ins was recorded: {:?}",
+        &audit[audited..]
+    );
+    let services = vec!["national-id.replacement".to_string()];
+    let item = world.storage.review_item(&services, id, revision).await.expect("read").expect("there");
+    assert_eq!(item.status(), ReviewStatus::Pending, "nothing was decided");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn forms_without_the_sessions_token_change_nothing() {
     let world = World::new().await;

@@ -2,7 +2,8 @@
 //! them shows citizens' data.
 
 use super::auth::Signed;
-use super::views::{self, FormData, csrf, notice, page, problem};
+use super::extract::{Admin, CsrfForm};
+use super::views::{self, csrf, notice, page, problem};
 use super::{Console, ConsoleError};
 use crate::Backend;
 use crate::service::accounts::{self, NewAccount};
@@ -28,10 +29,9 @@ fn done_redirect(path: &str, message: &str) -> Response {
 
 pub async fn accounts<S: Storage + ReviewStorage>(
     State(console): State<Arc<Console<S>>>,
-    signed: Signed,
+    signed: Admin,
     Query(done): Query<Done>,
 ) -> Result<Response, ConsoleError> {
-    signed.require_admin()?;
     accounts_page(&console, &signed, done.done.as_deref(), None).await
 }
 
@@ -107,12 +107,8 @@ async fn accounts_page<S: Storage + ReviewStorage>(
 
 pub async fn create_account<S: Storage + ReviewStorage>(
     State(console): State<Arc<Console<S>>>,
-    signed: Signed,
-    body: axum::body::Bytes,
+    CsrfForm { who: signed, form }: CsrfForm<Admin>,
 ) -> Result<Response, ConsoleError> {
-    let form = FormData::parse(&body);
-    signed.check_csrf(&form)?;
-    signed.require_admin()?;
     let catalogue = console.catalogue().await?;
     let account = NewAccount::new(
         form.get("username").unwrap_or_default(),
@@ -132,13 +128,9 @@ pub async fn create_account<S: Storage + ReviewStorage>(
 
 pub async fn account_action<S: Storage + ReviewStorage>(
     State(console): State<Arc<Console<S>>>,
-    signed: Signed,
     Path((username, action)): Path<(String, String)>,
-    body: axum::body::Bytes,
+    CsrfForm { who: signed, form }: CsrfForm<Admin>,
 ) -> Result<Response, ConsoleError> {
-    let form = FormData::parse(&body);
-    signed.check_csrf(&form)?;
-    signed.require_admin()?;
     let actor = Actor::account(&signed.user.username);
     let now = console.now();
     let result = match action.as_str() {
@@ -163,10 +155,9 @@ pub async fn account_action<S: Storage + ReviewStorage>(
 
 pub async fn devices<S: Storage + ReviewStorage>(
     State(console): State<Arc<Console<S>>>,
-    signed: Signed,
+    signed: Admin,
     Query(done): Query<Done>,
 ) -> Result<Response, ConsoleError> {
-    signed.require_admin()?;
     let devices = console.storage.devices().await?;
     let seen = console.storage.devices_last_seen().await?;
     let content = html! {
@@ -203,12 +194,9 @@ pub async fn devices<S: Storage + ReviewStorage>(
 
 pub async fn revoke_device<S: Storage + ReviewStorage>(
     State(console): State<Arc<Console<S>>>,
-    signed: Signed,
     Path(id): Path<String>,
-    body: axum::body::Bytes,
+    CsrfForm { who: signed, .. }: CsrfForm<Admin>,
 ) -> Result<Response, ConsoleError> {
-    signed.check_csrf(&FormData::parse(&body))?;
-    signed.require_admin()?;
     match devices::revoke(&*console.storage, &Actor::account(&signed.user.username), &id, console.now()).await {
         Ok(_) => Ok(done_redirect("/admin/devices", &format!("Laptop {id} revoked: it can no longer sync."))),
         Err(StorageError::UnknownDevice(_)) => Err(ConsoleError::NotFound),
@@ -218,10 +206,9 @@ pub async fn revoke_device<S: Storage + ReviewStorage>(
 
 pub async fn catalogue<S: Storage + ReviewStorage>(
     State(console): State<Arc<Console<S>>>,
-    signed: Signed,
+    signed: Admin,
     Query(done): Query<Done>,
 ) -> Result<Response, ConsoleError> {
-    signed.require_admin()?;
     catalogue_page(&console, &signed, done.done.as_deref(), None).await
 }
 
@@ -252,12 +239,8 @@ async fn catalogue_page<S: Storage + ReviewStorage>(
 
 pub async fn publish_catalogue<S: Storage + ReviewStorage>(
     State(console): State<Arc<Console<S>>>,
-    signed: Signed,
-    body: axum::body::Bytes,
+    CsrfForm { who: signed, form }: CsrfForm<Admin>,
 ) -> Result<Response, ConsoleError> {
-    let form = FormData::parse(&body);
-    signed.check_csrf(&form)?;
-    signed.require_admin()?;
     let text = form.get("catalogue").unwrap_or_default().replace("\r\n", "\n");
     let actor = Actor::account(&signed.user.username);
     let published = publishing::catalogue(
@@ -281,10 +264,9 @@ pub async fn publish_catalogue<S: Storage + ReviewStorage>(
 
 pub async fn audit<S: Storage + ReviewStorage>(
     State(console): State<Arc<Console<S>>>,
-    signed: Signed,
+    signed: Admin,
     Query(query): Query<Done>,
 ) -> Result<Response, ConsoleError> {
-    signed.require_admin()?;
     const PER_PAGE: u32 = 100;
     let page_number = query.page.unwrap_or(1).max(1);
     let entries = console.storage.audit_log(PER_PAGE, (page_number - 1) * PER_PAGE).await?;
@@ -320,9 +302,8 @@ pub async fn audit<S: Storage + ReviewStorage>(
 
 pub async fn outreaches<S: Backend>(
     State(console): State<Arc<Console<S>>>,
-    signed: Signed,
+    signed: Admin,
 ) -> Result<Response, ConsoleError> {
-    signed.require_admin()?;
     let plans = console.storage.plans().await?;
     let totals = console.storage.feedback_totals().await?;
     let catalogue = console.catalogue().await?;

@@ -12,6 +12,7 @@
 //! [`ConsoleSettings::idle_timeout`]: super::ConsoleSettings::idle_timeout
 //! [`ConsoleSettings::session_lifetime`]: super::ConsoleSettings::session_lifetime
 
+use super::extract::{CsrfForm, LoginForm};
 use super::{Console, ConsoleError, views};
 pub use crate::service::accounts::{MIN_PASSWORD_CHARS, check_new_password, hash_password, verify_password};
 use crate::storage::Storage;
@@ -78,31 +79,6 @@ pub struct Signed {
     /// The services of the technician's MDA (empty for administrators): every review query is
     /// bounded by it.
     pub services: Vec<String>,
-}
-
-impl Signed {
-    /// The technician's MDA, or [`ConsoleError::Forbidden`] for anyone else.
-    pub fn technician_mda(&self) -> Result<&str, ConsoleError> {
-        match (&self.user.role, &self.user.mda) {
-            (ConsoleRole::Technician, Some(mda)) => Ok(mda),
-            _ => Err(ConsoleError::Forbidden),
-        }
-    }
-
-    pub fn require_admin(&self) -> Result<(), ConsoleError> {
-        match self.user.role {
-            ConsoleRole::Admin => Ok(()),
-            ConsoleRole::Technician => Err(ConsoleError::Forbidden),
-        }
-    }
-
-    /// Refuses a form that does not carry this session's token.
-    pub fn check_csrf(&self, form: &views::FormData) -> Result<(), ConsoleError> {
-        match form.get(CSRF_FIELD) {
-            Some(token) if same_secret(token, &self.csrf_token) => Ok(()),
-            _ => Err(ConsoleError::Csrf),
-        }
-    }
 }
 
 impl<S: Storage + ReviewStorage> FromRequestParts<Arc<Console<S>>> for Signed {
@@ -182,16 +158,9 @@ fn login_form(
 pub async fn login<S: Storage + ReviewStorage>(
     State(console): State<Arc<Console<S>>>,
     peer: Option<axum::Extension<PeerAddress>>,
-    headers: HeaderMap,
-    body: axum::body::Bytes,
+    LoginForm(form): LoginForm,
 ) -> Result<Response, ConsoleError> {
-    let form = views::FormData::parse(&body);
     let next = safe_next(form.get("next"));
-    let login_token = cookie(&headers, LOGIN_COOKIE);
-    match (login_token, form.get(CSRF_FIELD)) {
-        (Some(cookie), Some(field)) if same_secret(cookie, field) => {}
-        _ => return Err(ConsoleError::Csrf),
-    }
     let username = form.get("username").unwrap_or_default().trim().to_lowercase();
     let password = form.get("password").unwrap_or_default().to_string();
     let address = peer.map(|p| p.0.0.ip().to_string()).unwrap_or_else(|| "unknown".into());
@@ -263,10 +232,8 @@ pub async fn login<S: Storage + ReviewStorage>(
 
 pub async fn logout<S: Storage + ReviewStorage>(
     State(console): State<Arc<Console<S>>>,
-    signed: Signed,
-    body: axum::body::Bytes,
+    CsrfForm { who: signed, .. }: CsrfForm<Signed>,
 ) -> Result<Response, ConsoleError> {
-    signed.check_csrf(&views::FormData::parse(&body))?;
     console.storage.delete_session(&signed.token_hash).await?;
     let username = &signed.user.username;
     console

@@ -4,19 +4,22 @@
 //! (maud), one stylesheet and one small script are compiled in, and every page works without
 //! the script.
 //!
-//! Handlers only translate: they check who is asking ([`auth::Signed`]), turn the request into a
-//! storage call bounded by what that person may see, and render the answer.
+//! Handlers only translate: who may ask is in the types of their arguments ([`Admin`],
+//! [`Technician`], [`CsrfForm`]: `extract.rs`), they turn the request into a call to
+//! [`crate::service`] or a storage read bounded by what that person may see, and render the answer.
 //!
 //! Architecture invariants:
 //! - a technician's every listing, page, decision and export goes through the services of their
 //!   own MDA ([`Signed::services`]); an application of another MDA is "not found", by URL too;
 //! - administrators never see citizens' data;
-//! - every state-changing request is a POST carrying the session's CSRF token.
+//! - every state-changing request is a POST carrying the session's CSRF token: handlers read forms
+//!   only through [`CsrfForm`], which checks it.
 
 pub mod admin;
 pub mod auth;
 pub mod delivery;
 pub mod export;
+pub mod extract;
 pub mod review;
 pub mod serve;
 mod views;
@@ -35,6 +38,7 @@ use std::time::Duration;
 use time::OffsetDateTime;
 
 pub use auth::Signed;
+pub use extract::{Admin, CsrfForm, Technician};
 
 /// How long sessions live and how hard failed logins are throttled.
 #[derive(Debug, Clone, PartialEq, Eq)]
