@@ -6,6 +6,8 @@ use fieldkit_core::sync::{BatchSizer, SyncClient, sync_once};
 use fieldkit_e2e::deployment::{self, ServerProcess};
 use fieldkit_e2e::{OFFICER, PIN, capture, postgres, provision_enrolled};
 use fieldkit_protocol::{ApplicationRecord, Decision, Enrolment, PushOutcome};
+use huduma_sync::service::Actor;
+use huduma_sync::service::review::{self, Reviewer};
 use huduma_sync::storage::postgres::{LATEST_SCHEMA, PostgresStorage};
 use huduma_sync::storage::review::{
     DecideOutcome, NewAudit, ReviewFilter, ReviewPlacement, ReviewStorage, verify_audit_chain,
@@ -282,8 +284,8 @@ async fn nodes_sharing_a_database_keep_one_audit_chain_and_claim_each_delivery_o
     reversed.reverse();
     let now = OffsetDateTime::now_utc();
     let (a, b) = tokio::join!(
-        one.decide_many(&services, decisions, "wambui.nrb", "nrb", now),
-        two.decide_many(&services, reversed, "otieno.nrb", "nrb", now)
+        review::decide(&one, &Reviewer::new(Actor::account("wambui.nrb"), &services, "nrb"), decisions, now),
+        review::decide(&two, &Reviewer::new(Actor::account("otieno.nrb"), &services, "nrb"), reversed, now)
     );
     let (a, mut b) = (a.expect("a"), b.expect("b"));
     b.reverse();
@@ -316,7 +318,7 @@ async fn nodes_sharing_a_database_keep_one_audit_chain_and_claim_each_delivery_o
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_decision_and_a_resubmission_through_two_nodes_wait_for_each_other() {
-    // Another node's transactions are played by hand, holding what push and decide_many lock, so
+    // Another node's transactions are played by hand, holding what push and a decision lock, so
     // the waiting is seen; without it the decision would be recorded on a superseded revision.
     let url = postgres::fresh_database().await;
     let storage = PostgresStorage::connect(&url).await.expect("connect");
@@ -345,8 +347,8 @@ async fn a_decision_and_a_resubmission_through_two_nodes_wait_for_each_other() {
     let node = storage.clone();
     let services_ = services.clone();
     let decide = tokio::spawn(async move {
-        node.decide_many(&services_, vec![(queried, 1, Decision::Accepted)], "w", "nrb", OffsetDateTime::now_utc())
-            .await
+        let reviewer = Reviewer::new(Actor::account("w"), &services_, "nrb");
+        review::decide(&node, &reviewer, vec![(queried, 1, Decision::Accepted)], OffsetDateTime::now_utc()).await
     });
     tokio::time::sleep(std::time::Duration::from_millis(500)).await;
     assert!(!decide.is_finished(), "the decision waits for the resubmission");
@@ -360,7 +362,7 @@ async fn a_decision_and_a_resubmission_through_two_nodes_wait_for_each_other() {
     other_node
         .query("SELECT 1 FROM applications WHERE id = $1 FOR NO KEY UPDATE", &[&decided])
         .await
-        .expect("what decide_many locks");
+        .expect("what a decision locks");
     let node = storage.clone();
     let push = tokio::spawn(async move { node.push("K7QM", vec![revision(decided, 2)]).await });
     tokio::time::sleep(std::time::Duration::from_millis(500)).await;

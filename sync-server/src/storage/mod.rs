@@ -111,7 +111,7 @@ pub trait Storage: Send + Sync + 'static {
 
     /// Records an MDA's decision on one revision and queues it for the laptop that sent it,
     /// without an audit entry or a delivery job: the bare storage step, for tests. People decide
-    /// through [`review::ReviewStorage::decide_many`] (the console, `huduma-sync decide`).
+    /// through [`crate::service::review::decide`] (the console, `huduma-sync decide`).
     fn decide(
         &self,
         application_id: Uuid,

@@ -6,6 +6,8 @@ use super::review::{
     ReviewStatus, ReviewStorage, verify_audit_chain,
 };
 use super::{Storage, StorageError};
+use crate::service::Actor;
+use crate::service::review::{Reviewer, decide};
 use fieldkit_protocol::{ApplicationRecord, Decision, Event};
 use serde_json::json;
 use time::OffsetDateTime;
@@ -228,32 +230,25 @@ async fn review_and_decisions<S: Storage + ReviewStorage>(storage: &S) {
 
     // Decide: accept, reject, query; a second decision on a revision and a foreign service are refused.
     let ids: Vec<Uuid> = (1..=5).map(|n| record(n, 1, ID, "", 0, None).id).collect();
-    let outcomes = storage
-        .decide_many(
-            &services(&[ID]),
-            vec![
-                (ids[0], 1, Decision::Accepted),
-                (ids[1], 1, Decision::Rejected { reason: "Photo unclear".into() }),
-                (ids[3], 1, Decision::Queried { question: "Which sub-location?".into() }),
-                (ids[2], 1, Decision::Accepted),
-                (Uuid::nil(), 1, Decision::Accepted),
-            ],
-            "wambui.nrb",
-            "nrb",
-            at(DAY1 + 3600),
-        )
-        .await
-        .expect("decide");
+    let wambui = Reviewer::new(Actor::account("wambui.nrb"), &services(&[ID]), "nrb");
+    let outcomes = decide(
+        storage,
+        &wambui,
+        vec![
+            (ids[0], 1, Decision::Accepted),
+            (ids[1], 1, Decision::Rejected { reason: "Photo unclear".into() }),
+            (ids[3], 1, Decision::Queried { question: "Which sub-location?".into() }),
+            (ids[2], 1, Decision::Accepted),
+            (Uuid::nil(), 1, Decision::Accepted),
+        ],
+        at(DAY1 + 3600),
+    )
+    .await
+    .expect("decide");
     use DecideOutcome::*;
     assert_eq!(outcomes, [Decided, Decided, Decided, NotFound, NotFound]);
-    let again = storage
-        .decide_many(
-            &services(&[ID]),
-            vec![(ids[0], 1, Decision::Rejected { reason: "x".into() })],
-            "other",
-            "nrb",
-            at(DAY1),
-        )
+    let other = Reviewer::new(Actor::account("other"), &services(&[ID]), "nrb");
+    let again = decide(storage, &other, vec![(ids[0], 1, Decision::Rejected { reason: "x".into() })], at(DAY1))
         .await
         .expect("again");
     assert_eq!(again, [AlreadyDecided]);
@@ -293,7 +288,8 @@ async fn review_and_decisions<S: Storage + ReviewStorage>(storage: &S) {
     storage.push("laptop-b", vec![record(5, 2, ID, "12345678", DAY1, None)]).await.expect("resubmit b");
     let id_services = services(&[ID]);
     let decide = |revision| {
-        storage.decide_many(&id_services, vec![(ids[4], revision, Decision::Accepted)], "w", "nrb", at(DAY1))
+        let (reviewer, id) = (Reviewer::new(Actor::account("w"), &id_services, "nrb"), ids[4]);
+        async move { decide(storage, &reviewer, vec![(id, revision, Decision::Accepted)], at(DAY1)).await }
     };
     assert_eq!(decide(1).await.expect("old revision"), [Superseded]);
     assert_eq!(decide(2).await.expect("new revision"), [Decided]);
