@@ -6,6 +6,7 @@
 //! and a stored (id, revision) is never overwritten.
 
 pub mod conformance;
+pub mod migrations;
 pub mod outreach;
 pub mod postgres;
 mod postgres_outreach;
