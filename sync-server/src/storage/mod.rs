@@ -1,10 +1,13 @@
 //! Where the server keeps what laptops push and what MDAs decide: one trait, one implementation
 //! per database. Handlers depend on [`Storage`] only; the binary picks the backend from its
-//! configuration. Every backend must pass [`conformance`].
+//! configuration. Every backend must pass `conformance`, `review_conformance` and
+//! `outreach::run_conformance`: test code, compiled only with the `conformance` feature (which
+//! this crate's tests and the `tests/` crate turn on), never into the release library.
 //!
 //! Architecture invariant: a push is acknowledged only after its transaction committed durably,
 //! and a stored (id, revision) is never overwritten.
 
+#[cfg(feature = "conformance")]
 pub mod conformance;
 pub mod migrations;
 pub mod outreach;
@@ -12,6 +15,7 @@ pub mod postgres;
 mod postgres_outreach;
 mod postgres_review;
 pub mod review;
+#[cfg(feature = "conformance")]
 pub mod review_conformance;
 pub mod sqlite;
 mod sqlite_outreach;
