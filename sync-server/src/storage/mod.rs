@@ -27,10 +27,37 @@ use std::future::Future;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
+/// What kind of failure the database reported, so callers decide on the kind (retry, "already
+/// exists") and never on the message's words.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DatabaseError {
+    /// A unique or primary-key constraint refused a row: it exists already.
+    UniqueViolation,
+    /// Another constraint refused the change (a check, a foreign key, not null, a trigger such
+    /// as the audit log's append-only guard).
+    ConstraintViolation,
+    /// Concurrent transactions could not both proceed (PostgreSQL's serialization failure or
+    /// deadlock, SQLite busy or locked): nothing was changed; the whole transaction may be retried.
+    SerializationFailure,
+    /// A row the query required was not there.
+    NotFound,
+    /// The database could not be reached, or the connection broke.
+    Unavailable,
+    /// Anything else: a bug, damaged data, a full disk.
+    Other,
+}
+
+impl DatabaseError {
+    /// Whether running the same transaction again may succeed.
+    pub fn is_retryable(self) -> bool {
+        matches!(self, DatabaseError::SerializationFailure | DatabaseError::Unavailable)
+    }
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum StorageError {
-    #[error("database error: {0}")]
-    Database(String),
+    #[error("database error: {message}")]
+    Database { kind: DatabaseError, message: String },
     #[error("no application {0} revision {1}")]
     NotFound(Uuid, u32),
     #[error("application {0} revision {1} already has a decision")]
@@ -49,6 +76,21 @@ pub enum StorageError {
     AccountExists(String),
     #[error("no account named {0}")]
     UnknownAccount(String),
+}
+
+impl StorageError {
+    /// A database failure of `kind`.
+    pub fn database(kind: DatabaseError, message: impl Into<String>) -> StorageError {
+        StorageError::Database { kind, message: message.into() }
+    }
+
+    /// The kind of database failure, if this is one.
+    pub fn database_kind(&self) -> Option<DatabaseError> {
+        match self {
+            StorageError::Database { kind, .. } => Some(*kind),
+            _ => None,
+        }
+    }
 }
 
 /// A laptop enrolled in the deployment: its id, bound to one client certificate by the

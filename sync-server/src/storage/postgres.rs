@@ -19,7 +19,7 @@
 use super::migrations::Migration;
 use super::postgres_review::{append_audit, lock_audit};
 use super::review::{NewAudit, ReviewPlacement};
-use super::{Device, SequencedEvent, Storage, StorageError, StoredApplication};
+use super::{DatabaseError, Device, SequencedEvent, Storage, StorageError, StoredApplication};
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
 use fieldkit_protocol::{ApplicationRecord, Decision, Event, PushOutcome, RecordResult};
 use time::OffsetDateTime;
@@ -47,15 +47,52 @@ pub struct PostgresStorage {
 
 /// The error and its causes: tokio-postgres says only "db error" and keeps the server's message
 /// in the source.
-pub(super) fn db(e: impl std::error::Error) -> StorageError {
+/// Its kind is that of the first error in the chain that says one (the server's SQLSTATE, a
+/// closed connection, a pool that cannot connect).
+pub(super) fn db(e: impl std::error::Error + 'static) -> StorageError {
     let mut message = e.to_string();
+    let mut kind = kind_of(&e);
     let mut source = e.source();
     while let Some(cause) = source {
         message.push_str(": ");
         message.push_str(&cause.to_string());
+        kind = kind.or_else(|| kind_of(cause));
         source = cause.source();
     }
-    StorageError::Database(message)
+    StorageError::database(kind.unwrap_or(DatabaseError::Other), message)
+}
+
+fn kind_of(error: &(dyn std::error::Error + 'static)) -> Option<DatabaseError> {
+    if let Some(pool) = error.downcast_ref::<deadpool_postgres::PoolError>() {
+        return Some(match pool {
+            // No connection to be had: whatever went wrong, the database is not there for us.
+            deadpool_postgres::PoolError::Backend(e) => e.code().map_or(DatabaseError::Unavailable, kind_of_state),
+            _ => DatabaseError::Unavailable,
+        });
+    }
+    let postgres = error.downcast_ref::<tokio_postgres::Error>()?;
+    match postgres.code() {
+        Some(state) => Some(kind_of_state(state)),
+        None if postgres.is_closed() => Some(DatabaseError::Unavailable),
+        None => None,
+    }
+}
+
+/// The kind of a SQLSTATE.
+pub(super) fn kind_of_state(state: &tokio_postgres::error::SqlState) -> DatabaseError {
+    use tokio_postgres::error::SqlState;
+    if *state == SqlState::UNIQUE_VIOLATION {
+        DatabaseError::UniqueViolation
+    } else if *state == SqlState::T_R_SERIALIZATION_FAILURE || *state == SqlState::T_R_DEADLOCK_DETECTED {
+        DatabaseError::SerializationFailure
+    } else if state.code().starts_with("23") || *state == SqlState::INSUFFICIENT_PRIVILEGE {
+        // Class 23: integrity constraints; the audit log's guard raises insufficient_privilege.
+        DatabaseError::ConstraintViolation
+    } else if state.code().starts_with("08") || *state == SqlState::ADMIN_SHUTDOWN {
+        DatabaseError::Unavailable
+    } else {
+        DatabaseError::Other
+    }
 }
 
 fn device_row(row: &tokio_postgres::Row) -> Device {
@@ -71,7 +108,7 @@ impl PostgresStorage {
     /// Connects and migrates no further than `target`: for testing upgrades from older schemas.
     pub async fn connect_at_version(url: &str, target: usize) -> Result<PostgresStorage, StorageError> {
         let config: tokio_postgres::Config =
-            url.parse().map_err(|e| StorageError::Database(format!("storage.url: {e}")))?;
+            url.parse().map_err(|e| StorageError::database(DatabaseError::Other, format!("storage.url: {e}")))?;
         let manager = Manager::from_config(config, NoTls, ManagerConfig { recycling_method: RecyclingMethod::Fast });
         let pool = Pool::builder(manager).max_size(16).build().map_err(db)?;
         let storage = PostgresStorage { pool };
@@ -294,7 +331,10 @@ impl Storage for PostgresStorage {
                 rows.iter().map(|row| ((row.get(0), row.get(1)), row.get(2))).collect();
             for i in compare {
                 let hash = hashes.get(&(records[i].id, revision(records[i].revision))).ok_or_else(|| {
-                    StorageError::Database(format!("application {} vanished during the push", records[i].id))
+                    StorageError::database(
+                        DatabaseError::Other,
+                        format!("application {} vanished during the push", records[i].id),
+                    )
                 })?;
                 outcomes[i] = Some(if *hash == records[i].content_hash {
                     PushOutcome::AlreadyStored
@@ -529,5 +569,37 @@ impl Storage for PostgresStorage {
     async fn latest_catalogue(&self) -> Result<Option<(u32, String)>, StorageError> {
         let client = self.pool.get().await.map_err(db)?;
         latest_catalogue(&**client).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tokio_postgres::error::SqlState;
+
+    #[test]
+    fn sqlstates_are_read_as_kinds() {
+        for (state, kind) in [
+            (SqlState::UNIQUE_VIOLATION, DatabaseError::UniqueViolation),
+            (SqlState::T_R_SERIALIZATION_FAILURE, DatabaseError::SerializationFailure),
+            (SqlState::T_R_DEADLOCK_DETECTED, DatabaseError::SerializationFailure),
+            (SqlState::CHECK_VIOLATION, DatabaseError::ConstraintViolation),
+            (SqlState::FOREIGN_KEY_VIOLATION, DatabaseError::ConstraintViolation),
+            (SqlState::INSUFFICIENT_PRIVILEGE, DatabaseError::ConstraintViolation),
+            (SqlState::CONNECTION_FAILURE, DatabaseError::Unavailable),
+            (SqlState::ADMIN_SHUTDOWN, DatabaseError::Unavailable),
+            (SqlState::UNDEFINED_TABLE, DatabaseError::Other),
+        ] {
+            assert_eq!(kind_of_state(&state), kind, "{}", state.code());
+        }
+    }
+
+    #[tokio::test]
+    async fn a_database_that_is_not_there_is_unavailable() {
+        // A Unix socket directory with no server in it: the pool cannot connect.
+        let dir = tempfile::tempdir().expect("tempdir");
+        let url = format!("host={} dbname=none user=none connect_timeout=2", dir.path().display());
+        let error = PostgresStorage::connect(&url).await.err().expect("no server");
+        assert_eq!(error.database_kind(), Some(DatabaseError::Unavailable), "{error}");
     }
 }

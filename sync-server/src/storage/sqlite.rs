@@ -5,7 +5,7 @@
 use super::migrations::Migration;
 use super::review::{NewAudit, ReviewPlacement};
 use super::sqlite_review::append_audit;
-use super::{Device, SequencedEvent, Storage, StorageError, StoredApplication};
+use super::{DatabaseError, Device, SequencedEvent, Storage, StorageError, StoredApplication};
 use fieldkit_protocol::{ApplicationRecord, Decision, Event, PushOutcome, RecordResult};
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 use std::path::Path;
@@ -78,8 +78,27 @@ pub struct SqliteStorage {
     pub(super) conn: Arc<Mutex<Connection>>,
 }
 
-pub(super) fn db(e: impl std::fmt::Display) -> StorageError {
-    StorageError::Database(e.to_string())
+/// A failure as a [`StorageError`], its kind read from SQLite's result code.
+pub(super) fn db(e: impl std::error::Error + 'static) -> StorageError {
+    let kind = (&e as &dyn std::any::Any).downcast_ref::<rusqlite::Error>().map_or(DatabaseError::Other, kind_of);
+    StorageError::database(kind, e.to_string())
+}
+
+fn kind_of(e: &rusqlite::Error) -> DatabaseError {
+    use rusqlite::ffi;
+    match e {
+        rusqlite::Error::QueryReturnedNoRows => DatabaseError::NotFound,
+        rusqlite::Error::SqliteFailure(failure, _) => match (failure.code, failure.extended_code) {
+            (_, ffi::SQLITE_CONSTRAINT_UNIQUE | ffi::SQLITE_CONSTRAINT_PRIMARYKEY) => DatabaseError::UniqueViolation,
+            (rusqlite::ErrorCode::ConstraintViolation, _) => DatabaseError::ConstraintViolation,
+            (rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked, _) => {
+                DatabaseError::SerializationFailure
+            }
+            (rusqlite::ErrorCode::CannotOpen, _) => DatabaseError::Unavailable,
+            _ => DatabaseError::Other,
+        },
+        _ => DatabaseError::Other,
+    }
 }
 
 impl SqliteStorage {
@@ -100,7 +119,8 @@ impl SqliteStorage {
 
     /// The schema version of the open database.
     pub fn schema_version(&self) -> Result<usize, StorageError> {
-        let conn = self.conn.lock().map_err(|_| StorageError::Database("connection lock poisoned".into()))?;
+        let conn =
+            self.conn.lock().map_err(|_| StorageError::database(DatabaseError::Other, "connection lock poisoned"))?;
         schema_version(&conn)
     }
 
@@ -111,7 +131,8 @@ impl SqliteStorage {
     ) -> Result<T, StorageError> {
         let conn = Arc::clone(&self.conn);
         tokio::task::spawn_blocking(move || {
-            let mut conn = conn.lock().map_err(|_| StorageError::Database("connection lock poisoned".into()))?;
+            let mut conn =
+                conn.lock().map_err(|_| StorageError::database(DatabaseError::Other, "connection lock poisoned"))?;
             work(&mut conn)
         })
         .await
@@ -410,5 +431,53 @@ impl Storage for SqliteStorage {
 
     async fn latest_catalogue(&self) -> Result<Option<(u32, String)>, StorageError> {
         self.with(|conn| latest_catalogue(conn)).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Real SQLite failures, each read as its kind.
+    #[test]
+    fn failures_carry_their_kind() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let storage = SqliteStorage::open(&dir.path().join("kinds.db")).expect("open");
+        let conn = storage.conn.lock().expect("lock");
+        let kind = |sql: &str| conn.execute_batch(sql).map_err(db).err().and_then(|e| e.database_kind());
+        conn.execute_batch("INSERT INTO devices (id, fingerprint) VALUES ('K7QM', 'aa')").expect("insert");
+        assert_eq!(
+            kind("INSERT INTO devices (id, fingerprint) VALUES ('K7QM', 'bb')"),
+            Some(DatabaseError::UniqueViolation)
+        );
+        assert_eq!(
+            kind("INSERT INTO devices (id, fingerprint) VALUES ('P2ZX', 'aa')"),
+            Some(DatabaseError::UniqueViolation)
+        );
+        conn.execute_batch(
+            "INSERT INTO console_audit (seq, at, actor, action, subject, detail, hash) VALUES (1, 'a', 'b', 'c', 'd', 'e', 'f')",
+        )
+        .expect("audit");
+        assert_eq!(kind("UPDATE console_audit SET detail = 'x'"), Some(DatabaseError::ConstraintViolation));
+        assert_eq!(
+            kind(
+                "INSERT INTO console_accounts (username, display_name, role, password_hash, created_at) VALUES ('a', 'A', 'boss', 'h', 'now')"
+            ),
+            Some(DatabaseError::ConstraintViolation)
+        );
+        assert_eq!(kind("SELECT * FROM no_such_table"), Some(DatabaseError::Other));
+        let none = conn.query_row("SELECT id FROM devices WHERE id = 'NOPE'", [], |r| r.get::<_, String>(0));
+        assert_eq!(none.map_err(db).err().and_then(|e| e.database_kind()), Some(DatabaseError::NotFound));
+        // Another connection holding the write lock: busy, which a retry may get past.
+        let other = Connection::open(dir.path().join("kinds.db")).expect("second connection");
+        other.execute_batch("BEGIN IMMEDIATE").expect("lock");
+        conn.busy_timeout(std::time::Duration::ZERO).expect("no wait");
+        let busy = kind("INSERT INTO devices (id, fingerprint) VALUES ('M4RN', 'cc')");
+        assert_eq!(busy, Some(DatabaseError::SerializationFailure));
+        assert!(busy.is_some_and(DatabaseError::is_retryable));
+        assert_eq!(
+            db(serde_json::from_str::<u8>("x").expect_err("not json")).database_kind(),
+            Some(DatabaseError::Other)
+        );
     }
 }
