@@ -1,4 +1,5 @@
-//! `huduma-sync`: the server Field Kit laptops sync with.
+//! `huduma-sync`: the server Field Kit laptops sync with. [`run`] is the whole server (laptops'
+//! listener, review console, delivery worker) over a configuration and a storage backend.
 //!
 //! The HTTP edge ([`app`]) only translates: it checks the protocol version and the request's
 //! shape, takes the device's identity from the connection (never from a header: the TLS layer
@@ -12,6 +13,7 @@ pub mod openapi;
 pub mod pki;
 pub mod publish;
 pub mod serve;
+pub mod server;
 pub mod service;
 pub mod storage;
 pub mod tls;
@@ -27,6 +29,7 @@ use fieldkit_protocol::{
     PROTOCOL_VERSION, PlanResult, PlanUploadRequest, PlanUploadResponse, PullRequest, PullResponse, PushRequest,
     PushResponse, is_supported, paths,
 };
+pub use server::{RunError, Server, run, start};
 use service::catalogue::CatalogueInForce;
 use std::sync::Arc;
 use storage::outreach::OutreachStorage;

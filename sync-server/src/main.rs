@@ -4,15 +4,13 @@ use clap::{Parser, Subcommand};
 use fieldkit_protocol::Enrolment;
 use fieldkit_protocol::provision;
 use huduma_sync::config::{Config, StorageConfig};
-use huduma_sync::console::delivery::{Deliverer, Endpoint};
-use huduma_sync::console::{Console, ConsoleSettings};
+use huduma_sync::pki;
 use huduma_sync::service::accounts::{self, NewAccount};
 use huduma_sync::service::catalogue::CatalogueInForce;
 use huduma_sync::service::{Actor, devices, publishing, review};
 use huduma_sync::storage::Storage;
-use huduma_sync::storage::review::{DecideOutcome, ReviewStorage};
+use huduma_sync::storage::review::DecideOutcome;
 use huduma_sync::storage::sqlite::SqliteStorage;
-use huduma_sync::{pki, serve, tls};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -364,85 +362,15 @@ async fn on_storage<S: huduma_sync::Backend>(
     }
 }
 
-/// Starts the outbound adapter for the MDAs with a `[[console.delivery]]` endpoint.
-fn start_deliveries<S: Storage + ReviewStorage>(
-    config: &Config,
-    console: &Arc<Console<S>>,
-    tasks: &mut tokio::task::JoinSet<()>,
-    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
-) -> Result<(), Failure> {
-    if config.console.deliveries.is_empty() {
-        return Ok(());
-    }
-    let mut endpoints = Vec::new();
-    for delivery in &config.console.deliveries {
-        let bearer_token = match &delivery.token_env {
-            None => None,
-            Some(name) => Some(std::env::var(name).map_err(|_| {
-                format!("console.delivery for {}: the environment variable {name} (its token) is not set", delivery.mda)
-            })?),
-        };
-        endpoints.push(Endpoint {
-            mda: delivery.mda.clone(),
-            url: delivery.url.clone(),
-            ca_file: delivery.ca_file.clone(),
-            bearer_token,
-        });
-    }
-    let deliverer = Deliverer::new(Arc::clone(&console.storage), endpoints)?;
-    let wake = Arc::clone(&console.deliveries_waiting);
-    let source = Arc::clone(console);
-    tasks.spawn(async move {
-        let catalogue = move || {
-            let source = Arc::clone(&source);
-            async move { source.catalogue().await.ok() }
-        };
-        deliverer.run(catalogue, wake, shutdown).await;
-    });
-    Ok(())
-}
-
-/// Laptops over mutual TLS; and, when `[console]` has an address, the review console over
-/// HTTPS and the outbound adapter. Runs until SIGINT or SIGTERM.
+/// The whole server ([`huduma_sync::start`]) until SIGINT or SIGTERM.
 async fn serve_all<S: huduma_sync::Backend>(config: &Config, storage: Arc<S>) -> Result<(), Failure> {
-    let tls = tls::server_config(&config.pki_dir)?;
-    let listener = tokio::net::TcpListener::bind(config.listen).await?;
-    let address = listener.local_addr()?;
-    let (stop, stopped) = tokio::sync::watch::channel(false);
-    let until_stopped = |mut stopped: tokio::sync::watch::Receiver<bool>| async move {
-        let _ = stopped.wait_for(|stop| *stop).await;
-    };
-    let mut tasks = tokio::task::JoinSet::new();
-    if let Some(console_address) = config.console.listen {
-        let settings = ConsoleSettings {
-            idle_timeout: config.console.idle_timeout,
-            session_lifetime: config.console.session_lifetime,
-            ..ConsoleSettings::default()
-        };
-        let console = Arc::new(Console::new(Arc::clone(&storage), settings, Arc::new(time::OffsetDateTime::now_utc)));
-        let console_listener = tokio::net::TcpListener::bind(console_address).await?;
-        let console_tls = tls::console_config(&config.pki_dir)?;
-        let bound = console_listener.local_addr()?;
-        tracing::info!(address = %bound, "serving the review console over HTTPS");
-        println!("console on https://{bound}");
-        start_deliveries(config, &console, &mut tasks, until_stopped(stopped.clone()))?;
-        let shutdown = until_stopped(stopped.clone());
-        tasks.spawn(async move {
-            if let Err(e) = huduma_sync::console::serve::serve(console_listener, console_tls, console, shutdown).await {
-                tracing::error!(error = %e, "the console stopped");
-            }
-        });
+    let server = huduma_sync::start(config, storage, shutdown_signal()).await?;
+    // Stable lines for supervisors and tests (the log format may change).
+    if let Some(console) = server.console {
+        println!("console on https://{console}");
     }
-    tracing::info!(%address, protocol = fieldkit_protocol::PROTOCOL_VERSION, "serving laptops over mutual TLS 1.3");
-    // A stable line for supervisors and tests (the log format may change).
-    println!("listening on {address}");
-    let laptops = serve::serve(listener, tls, storage, async {
-        shutdown_signal().await;
-        let _ = stop.send(true);
-    });
-    laptops.await?;
-    let _ = stop.send(true);
-    while tasks.join_next().await.is_some() {}
+    println!("listening on {}", server.laptops);
+    server.wait().await?;
     Ok(())
 }
 
