@@ -80,7 +80,7 @@ pub fn plan(
         let action = format!("decision.{}", ReviewStatus::of(Some(&decision)).as_str());
         let audit = NewAudit::new(reviewer.actor.as_str(), &action, format!("application:{id}/{revision}"), detail);
         let delivery_to = (decision == Decision::Accepted).then(|| reviewer.mda.clone());
-        planned.push(Planned::Write(DecisionWrite {
+        planned.push(Planned::Write(Box::new(DecisionWrite {
             application_id: id,
             revision,
             device_id: state.device_id,
@@ -88,7 +88,7 @@ pub fn plan(
             decided_by: reviewer.actor.as_str().to_string(),
             audit,
             delivery_to,
-        }));
+        })));
     }
     planned
 }

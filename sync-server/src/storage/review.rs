@@ -203,7 +203,7 @@ pub struct DecisionWrite {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Planned {
     Outcome(DecideOutcome),
-    Write(DecisionWrite),
+    Write(Box<DecisionWrite>),
 }
 
 /// One entry of the console's audit log.
