@@ -283,10 +283,12 @@ async fn nodes_sharing_a_database_keep_one_audit_chain_and_claim_each_delivery_o
     let mut reversed = decisions.clone();
     reversed.reverse();
     let now = OffsetDateTime::now_utc();
-    let (a, b) = tokio::join!(
-        review::decide(&one, &Reviewer::new(Actor::account("wambui.nrb"), &services, "nrb"), decisions, now),
-        review::decide(&two, &Reviewer::new(Actor::account("otieno.nrb"), &services, "nrb"), reversed, now)
+    let (wambui, otieno) = (
+        Reviewer::new(Actor::account("wambui.nrb"), &services, "nrb"),
+        Reviewer::new(Actor::account("otieno.nrb"), &services, "nrb"),
     );
+    let (a, b) =
+        tokio::join!(review::decide(&one, &wambui, decisions, now), review::decide(&two, &otieno, reversed, now));
     let (a, mut b) = (a.expect("a"), b.expect("b"));
     b.reverse();
     for (x, y) in a.iter().zip(&b) {
