@@ -180,7 +180,12 @@ async fn an_officer_captures_every_service_and_syncs_in_the_real_window() {
     };
     deployment
         .storage
-        .publish(&["K7QM".into()], fieldkit_protocol::Event::Outreach { plan: Box::new(plan) })
+        .publish(
+            &["K7QM".into()],
+            fieldkit_protocol::Event::Outreach { plan: Box::new(plan) },
+            huduma_sync::storage::review::NewAudit::new("test", "outreach.published", "outreach", ""),
+            time::OffsetDateTime::now_utc(),
+        )
         .await
         .expect("plan");
     deployment

@@ -50,7 +50,15 @@ async fn world(ca: Deployment, server: Deployment, device: Deployment) -> World 
     let storage = Arc::new(SqliteStorage::open(&dir.path().join("server.db")).expect("server store"));
     let running = RunningServer::start(&pki_dir, Arc::clone(&storage)).await;
     let credentials = pki::issue_device_cert_as(&pki_dir, LAPTOP_PREFIX, device).expect("device cert");
-    storage.enrol_device(LAPTOP_PREFIX, &credentials.fingerprint).await.expect("register");
+    huduma_sync::service::devices::enrol(
+        &*storage,
+        &huduma_sync::service::Actor::cli(Some("test")),
+        LAPTOP_PREFIX,
+        &credentials.fingerprint,
+        time::OffsetDateTime::now_utc(),
+    )
+    .await
+    .expect("register");
     let enrolment = Enrolment {
         device_id: LAPTOP_PREFIX.into(),
         server_url: format!("https://{}", running.addr),

@@ -11,6 +11,7 @@ use fieldkit_e2e::{OFFICER, PIN, capture, provision};
 use fieldkit_protocol::{Decision, PROTOCOL_VERSION, PullResponse, PushResponse, paths};
 use http_body_util::BodyExt;
 use huduma_sync::storage::Storage;
+use huduma_sync::storage::review::NewAudit;
 use huduma_sync::storage::sqlite::SqliteStorage;
 use huduma_sync::{ClientCertificate, app};
 use std::sync::Arc;
@@ -58,7 +59,15 @@ async fn the_outbox_arrives_exactly_once_and_decisions_come_back() {
     let profile = provision(&dir.path().join("laptop"));
     let mut session = profile.sign_in(OFFICER, PIN).expect("sign in");
     let storage = Arc::new(SqliteStorage::open(&dir.path().join("server.db")).expect("server store"));
-    storage.enrol_device(DEVICE, CERTIFICATE).await.expect("enrol");
+    storage
+        .enrol_device(
+            DEVICE,
+            CERTIFICATE,
+            NewAudit::new("test", "device.enrolled", DEVICE, ""),
+            time::OffsetDateTime::now_utc(),
+        )
+        .await
+        .expect("enrol");
     capture(&mut session, 20_000_000, APPLICATIONS);
 
     let pushes = push_all(&mut session, &storage, true).await;

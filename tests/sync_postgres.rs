@@ -6,6 +6,8 @@ use fieldkit_core::sync::{BatchSizer, SyncClient, sync_once};
 use fieldkit_e2e::deployment::{self, ServerProcess};
 use fieldkit_e2e::{OFFICER, PIN, capture, postgres, provision_enrolled};
 use fieldkit_protocol::{ApplicationRecord, Decision, Enrolment, PushOutcome};
+use huduma_sync::service::Actor;
+use huduma_sync::service::review::{self, Reviewer};
 use huduma_sync::storage::postgres::{LATEST_SCHEMA, PostgresStorage};
 use huduma_sync::storage::review::{
     DecideOutcome, NewAudit, ReviewFilter, ReviewPlacement, ReviewStorage, verify_audit_chain,
@@ -206,7 +208,15 @@ async fn every_earlier_schema_upgrades_keeping_its_rows() {
             );
         }
         // The upgraded schema does everything the latest does.
-        upgraded.publish_catalogue(9, "version = 9").await.expect("catalogues table present");
+        upgraded
+            .publish_catalogue(
+                9,
+                "version = 9",
+                |_| NewAudit::new("cli", "catalogue.published", "catalogue:9", ""),
+                OffsetDateTime::now_utc(),
+            )
+            .await
+            .expect("catalogues table present");
         upgraded
             .append_audit(NewAudit::new("cli", "schema.checked", "database", ""), OffsetDateTime::now_utc())
             .await
@@ -223,7 +233,7 @@ async fn every_earlier_schema_upgrades_keeping_its_rows() {
         drop(client);
         let _ = driver.await;
         let chain = upgraded.audit_chain().await.expect("chain");
-        assert_eq!(verify_audit_chain(&chain).expect("intact"), 1);
+        assert_eq!(verify_audit_chain(&chain).expect("intact"), 2, "the publication and the check");
     }
 }
 
@@ -273,10 +283,12 @@ async fn nodes_sharing_a_database_keep_one_audit_chain_and_claim_each_delivery_o
     let mut reversed = decisions.clone();
     reversed.reverse();
     let now = OffsetDateTime::now_utc();
-    let (a, b) = tokio::join!(
-        one.decide_many(&services, decisions, "wambui.nrb", "nrb", now),
-        two.decide_many(&services, reversed, "otieno.nrb", "nrb", now)
+    let (wambui, otieno) = (
+        Reviewer::new(Actor::account("wambui.nrb"), &services, "nrb"),
+        Reviewer::new(Actor::account("otieno.nrb"), &services, "nrb"),
     );
+    let (a, b) =
+        tokio::join!(review::decide(&one, &wambui, decisions, now), review::decide(&two, &otieno, reversed, now));
     let (a, mut b) = (a.expect("a"), b.expect("b"));
     b.reverse();
     for (x, y) in a.iter().zip(&b) {
@@ -308,7 +320,7 @@ async fn nodes_sharing_a_database_keep_one_audit_chain_and_claim_each_delivery_o
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_decision_and_a_resubmission_through_two_nodes_wait_for_each_other() {
-    // Another node's transactions are played by hand, holding what push and decide_many lock, so
+    // Another node's transactions are played by hand, holding what push and a decision lock, so
     // the waiting is seen; without it the decision would be recorded on a superseded revision.
     let url = postgres::fresh_database().await;
     let storage = PostgresStorage::connect(&url).await.expect("connect");
@@ -337,8 +349,8 @@ async fn a_decision_and_a_resubmission_through_two_nodes_wait_for_each_other() {
     let node = storage.clone();
     let services_ = services.clone();
     let decide = tokio::spawn(async move {
-        node.decide_many(&services_, vec![(queried, 1, Decision::Accepted)], "w", "nrb", OffsetDateTime::now_utc())
-            .await
+        let reviewer = Reviewer::new(Actor::account("w"), &services_, "nrb");
+        review::decide(&node, &reviewer, vec![(queried, 1, Decision::Accepted)], OffsetDateTime::now_utc()).await
     });
     tokio::time::sleep(std::time::Duration::from_millis(500)).await;
     assert!(!decide.is_finished(), "the decision waits for the resubmission");
@@ -352,7 +364,7 @@ async fn a_decision_and_a_resubmission_through_two_nodes_wait_for_each_other() {
     other_node
         .query("SELECT 1 FROM applications WHERE id = $1 FOR NO KEY UPDATE", &[&decided])
         .await
-        .expect("what decide_many locks");
+        .expect("what a decision locks");
     let node = storage.clone();
     let push = tokio::spawn(async move { node.push("K7QM", vec![revision(decided, 2)]).await });
     tokio::time::sleep(std::time::Duration::from_millis(500)).await;
@@ -452,7 +464,10 @@ async fn two_server_processes_on_one_database_serve_one_laptop_exactly_once() {
     assert_eq!((rejected.state, rejected.review_note.as_deref()), (ApplicationState::Rejected, Some("Photo unclear")));
 
     // Revoked through one node's database, refused by both.
-    storage.revoke_device("K7QM").await.expect("revoke");
+    storage
+        .revoke_device("K7QM", NewAudit::new("cli", "device.revoked", "device:K7QM", ""), OffsetDateTime::now_utc())
+        .await
+        .expect("revoke");
     for client in [&client_a, &client_b] {
         assert_eq!(client.pull(0, 1).await.expect_err("revoked").code(), "device_revoked");
     }

@@ -7,6 +7,7 @@ use fieldkit_e2e::deployment::{self, Deployment, RunningServer, ServerProcess};
 use fieldkit_e2e::proxy::Proxy;
 use fieldkit_e2e::{OFFICER, PIN, capture, provision_enrolled};
 use fieldkit_protocol::{Decision, Enrolment};
+use huduma_sync::service::{Actor, devices};
 use huduma_sync::storage::Storage;
 use huduma_sync::storage::sqlite::SqliteStorage;
 use std::sync::Arc;
@@ -263,7 +264,9 @@ async fn clients_without_a_valid_registered_certificate_are_refused() {
     let (_profile, mut session) = laptop(deployment.dir.path(), &deployment.enrolment);
     capture(&mut session, 36_000_000, 2);
     sync(&mut session, &mut BatchSizer::default()).await.expect("enrolled laptop syncs");
-    deployment.storage.revoke_device("K7QM").await.expect("revoke");
+    devices::revoke(&*deployment.storage, &Actor::cli(Some("test")), "K7QM", time::OffsetDateTime::now_utc())
+        .await
+        .expect("revoke");
     capture(&mut session, 36_000_100, 1);
     let refused = sync(&mut session, &mut BatchSizer::default()).await.expect_err("revoked");
     assert_eq!(refused.code(), "device_revoked", "{refused}");

@@ -1,4 +1,5 @@
-//! `huduma-sync`: the server Field Kit laptops sync with.
+//! `huduma-sync`: the server Field Kit laptops sync with. [`run`] is the whole server (laptops'
+//! listener, review console, delivery worker) over a configuration and a storage backend.
 //!
 //! The HTTP edge ([`app`]) only translates: it checks the protocol version and the request's
 //! shape, takes the device's identity from the connection (never from a header: the TLS layer
@@ -12,6 +13,8 @@ pub mod openapi;
 pub mod pki;
 pub mod publish;
 pub mod serve;
+pub mod server;
+pub mod service;
 pub mod storage;
 pub mod tls;
 
@@ -26,6 +29,8 @@ use fieldkit_protocol::{
     PROTOCOL_VERSION, PlanResult, PlanUploadRequest, PlanUploadResponse, PullRequest, PullResponse, PushRequest,
     PushResponse, is_supported, paths,
 };
+pub use server::{RunError, Server, run, start};
+use service::catalogue::CatalogueInForce;
 use std::sync::Arc;
 use storage::outreach::OutreachStorage;
 use storage::review::ReviewStorage;
@@ -55,10 +60,18 @@ pub struct ClientCertificate(pub String);
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AuthenticatedDevice(pub String);
 
-impl<S: Backend> FromRequestParts<Arc<S>> for AuthenticatedDevice {
+/// What the laptops' routes share: the storage, and the catalogue in force (plans are checked
+/// against it).
+struct Api<S> {
+    storage: Arc<S>,
+    catalogue: CatalogueInForce,
+}
+
+impl<S: Backend> FromRequestParts<Arc<Api<S>>> for AuthenticatedDevice {
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, storage: &Arc<S>) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(parts: &mut Parts, api: &Arc<Api<S>>) -> Result<Self, Self::Rejection> {
+        let storage = &api.storage;
         let Some(ClientCertificate(fingerprint)) = parts.extensions.get::<ClientCertificate>().cloned() else {
             return Err(ApiError::new(StatusCode::UNAUTHORIZED, ErrorCode::UnknownDevice, "no device certificate"));
         };
@@ -110,7 +123,7 @@ impl From<StorageError> for ApiError {
 }
 
 /// Every route, once: [`app`] serves these and [`openapi`] must document exactly these.
-fn routes<S: Backend>() -> [(&'static str, MethodRouter<Arc<S>>); 5] {
+fn routes<S: Backend>() -> [(&'static str, MethodRouter<Arc<Api<S>>>); 5] {
     [
         (paths::HEALTH, get(health)),
         (paths::PUSH, post(push::<S>)),
@@ -131,7 +144,8 @@ pub fn app<S: Backend>(storage: Arc<S>) -> Router {
     for (path, method) in routes::<S>() {
         router = router.route(path, method);
     }
-    router.layer(DefaultBodyLimit::max(MAX_BODY_BYTES)).with_state(storage)
+    let api = Api { storage, catalogue: CatalogueInForce::new() };
+    router.layer(DefaultBodyLimit::max(MAX_BODY_BYTES)).with_state(Arc::new(api))
 }
 
 async fn health() -> Json<Health> {
@@ -233,7 +247,7 @@ fn reply<T: serde::Serialize>(headers: &HeaderMap, value: &T) -> Result<Response
 }
 
 async fn push<S: Backend>(
-    State(storage): State<Arc<S>>,
+    State(api): State<Arc<Api<S>>>,
     AuthenticatedDevice(device): AuthenticatedDevice,
     headers: HeaderMap,
     body: axum::body::Bytes,
@@ -247,20 +261,20 @@ async fn push<S: Backend>(
         ));
     }
     let count = request.records.len();
-    let results = storage.push(&device, request.records).await?;
+    let results = api.storage.push(&device, request.records).await?;
     tracing::info!(device = %device, records = count, bytes = body.len(), "push committed");
     reply(&headers, &PushResponse { protocol: PROTOCOL_VERSION, results })
 }
 
 async fn pull<S: Backend>(
-    State(storage): State<Arc<S>>,
+    State(api): State<Arc<Api<S>>>,
     AuthenticatedDevice(device): AuthenticatedDevice,
     headers: HeaderMap,
     body: axum::body::Bytes,
 ) -> Result<Response, ApiError> {
     let request: PullRequest = parse_versioned(&headers, &body)?;
     let limit = request.limit.clamp(1, MAX_PULL_EVENTS);
-    let (events, more) = storage.pull(&device, request.cursor, limit).await?;
+    let (events, more) = api.storage.pull(&device, request.cursor, limit).await?;
     let cursor = events.last().map(|e| e.seq).unwrap_or(request.cursor);
     let response = PullResponse {
         protocol: PROTOCOL_VERSION,
@@ -275,7 +289,7 @@ async fn pull<S: Backend>(
 const MAX_PLANS_PER_UPLOAD: usize = 50;
 
 async fn upload_plans<S: Backend>(
-    State(storage): State<Arc<S>>,
+    State(api): State<Arc<Api<S>>>,
     AuthenticatedDevice(device): AuthenticatedDevice,
     headers: HeaderMap,
     body: axum::body::Bytes,
@@ -288,14 +302,18 @@ async fn upload_plans<S: Backend>(
             format!("at most {MAX_PLANS_PER_UPLOAD} plans per upload"),
         ));
     }
-    let catalogue = current_catalogue(&*storage).await?;
     let now = time::OffsetDateTime::now_utc();
+    // Always the newest: one may have been published a moment ago, by the CLI or another node.
+    let catalogue = api.catalogue.get(&*api.storage, now, time::Duration::ZERO).await.map_err(|e| match e {
+        service::ServiceError::Storage(e) => ApiError::from(e),
+        e => ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, ErrorCode::Internal, e.to_string()),
+    })?;
     let mut results = Vec::with_capacity(request.plans.len());
     for plan in request.plans {
         let (id, revision) = (plan.id, plan.revision);
         let outcome = match publish::check_plan(&plan, &catalogue, now) {
             Err(reason) => fieldkit_protocol::PlanOutcome::Refused { reason },
-            Ok(()) => storage.keep_plan(&device, plan, now).await?,
+            Ok(()) => api.storage.keep_plan(&device, plan, now).await?,
         };
         tracing::info!(device = %device, plan = %id, revision, ?outcome, "plan upload");
         results.push(PlanResult { id, revision, outcome });
@@ -303,17 +321,8 @@ async fn upload_plans<S: Backend>(
     reply(&headers, &PlanUploadResponse { protocol: PROTOCOL_VERSION, results })
 }
 
-/// The catalogue in force on the server: the newest published, else the built-in one.
-async fn current_catalogue<S: Backend>(storage: &S) -> Result<fieldkit_domain::Catalogue, ApiError> {
-    let loaded = match storage.latest_catalogue().await? {
-        Some((version, text)) => fieldkit_domain::Catalogue::parse(&format!("published catalogue {version}"), &text),
-        None => fieldkit_domain::Catalogue::built_in(),
-    };
-    loaded.map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, ErrorCode::Internal, e.to_string()))
-}
-
 async fn push_feedback<S: Backend>(
-    State(storage): State<Arc<S>>,
+    State(api): State<Arc<Api<S>>>,
     AuthenticatedDevice(device): AuthenticatedDevice,
     headers: HeaderMap,
     body: axum::body::Bytes,
@@ -337,6 +346,6 @@ async fn push_feedback<S: Backend>(
             ));
         }
     }
-    let stored = storage.push_feedback(&device, request.feedback, time::OffsetDateTime::now_utc()).await?;
+    let stored = api.storage.push_feedback(&device, request.feedback, time::OffsetDateTime::now_utc()).await?;
     reply(&headers, &FeedbackPushResponse { protocol: PROTOCOL_VERSION, stored })
 }

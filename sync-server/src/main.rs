@@ -4,12 +4,13 @@ use clap::{Parser, Subcommand};
 use fieldkit_protocol::Enrolment;
 use fieldkit_protocol::provision;
 use huduma_sync::config::{Config, StorageConfig};
-use huduma_sync::console::delivery::{Deliverer, Endpoint};
-use huduma_sync::console::{Console, ConsoleSettings, auth};
+use huduma_sync::pki;
+use huduma_sync::service::accounts::{self, NewAccount};
+use huduma_sync::service::catalogue::CatalogueInForce;
+use huduma_sync::service::{Actor, devices, publishing, review};
 use huduma_sync::storage::Storage;
-use huduma_sync::storage::review::{ConsoleRole as ReviewRole, ConsoleUser, DecideOutcome, NewAudit, ReviewStorage};
+use huduma_sync::storage::review::DecideOutcome;
 use huduma_sync::storage::sqlite::SqliteStorage;
-use huduma_sync::{pki, publish, serve, tls};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -233,38 +234,20 @@ async fn on_storage<S: huduma_sync::Backend>(
     storage: Arc<S>,
     command: Command,
 ) -> Result<(), Failure> {
+    // Whoever runs the command line is named in the audit log of every change it makes.
+    let actor = Actor::cli_from_env();
+    let in_force = CatalogueInForce::new();
+    let now = time::OffsetDateTime::now_utc;
     match command {
         Command::Serve => serve_all(config, storage).await,
         Command::Console(ConsoleCommand::Account(AccountCommand::Add { username, name, role, mda })) => {
-            let role = ReviewRole::parse(&role).ok_or("--role must be technician or admin")?;
-            let username = username.trim().to_lowercase();
-            let catalogue = current_catalogue(&*storage).await?;
-            match (role, &mda) {
-                (ReviewRole::Technician, Some(mda)) if catalogue.mda(mda).is_some() => {}
-                (ReviewRole::Technician, _) => {
-                    return Err("a technician needs --mda naming an MDA of the catalogue".into());
-                }
-                (ReviewRole::Admin, Some(_)) => {
-                    return Err("an administrator belongs to no MDA: leave out --mda".into());
-                }
-                (ReviewRole::Admin, None) => {}
-            }
+            let catalogue = in_force.get(&*storage, now(), time::Duration::ZERO).await?;
             let mut password = String::new();
             std::io::stdin().read_line(&mut password)?;
             let password = password.trim_end_matches(['\r', '\n']).to_string();
-            auth::check_new_password(&password, &username)?;
-            let password_hash = auth::hash_password(&password)?;
-            let user = ConsoleUser {
-                username: username.clone(),
-                display_name: name,
-                role,
-                mda,
-                password_hash,
-                disabled: false,
-            };
-            let audit = NewAudit::new("cli", "account.created", format!("account:{username}"), role.as_str());
-            storage.create_account(user, audit, time::OffsetDateTime::now_utc()).await?;
-            println!("console account {username} ({}) created", role.as_str());
+            let account = NewAccount::new(&username, &name, &role, mda.as_deref(), password);
+            let user = accounts::create(&*storage, &actor, account, &catalogue, now()).await?;
+            println!("console account {} ({}) created", user.username, user.role.as_str());
             Ok(())
         }
         Command::Console(ConsoleCommand::Account(AccountCommand::List)) => {
@@ -280,7 +263,7 @@ async fn on_storage<S: huduma_sync::Backend>(
             Ok(())
         }
         Command::Device(DeviceCommand::Enrol { id, server_url, out, sealed }) => {
-            enrol(config, &*storage, &id, &server_url, &out, sealed).await
+            enrol(config, &*storage, &actor, &id, &server_url, &out, sealed).await
         }
         Command::Device(DeviceCommand::List) => {
             println!("{:<6} {:<22} {:<22} fingerprint", "id", "enrolled", "revoked");
@@ -296,7 +279,7 @@ async fn on_storage<S: huduma_sync::Backend>(
             Ok(())
         }
         Command::Device(DeviceCommand::Revoke { id }) => {
-            let device = storage.revoke_device(&id).await?;
+            let device = devices::revoke(&*storage, &actor, &id, now()).await?;
             println!("{} revoked at {}", device.id, device.revoked_at.as_deref().unwrap_or("?"));
             Ok(())
         }
@@ -307,61 +290,45 @@ async fn on_storage<S: huduma_sync::Backend>(
                 (_, _, Some(question)) => fieldkit_protocol::Decision::Queried { question },
                 _ => return Err("say --accept, --reject REASON or --query QUESTION".into()),
             };
-            let catalogue = current_catalogue(&*storage).await?;
-            let services: Vec<String> = catalogue.services.iter().map(|s| s.id.clone()).collect();
-            let Some(stored) = storage.application(application, revision).await? else {
-                return Err(format!("no application {application} revision {revision}").into());
-            };
-            let mda = catalogue.service(&stored.record.service_id).map(|s| s.mda.clone()).unwrap_or_default();
-            let outcome = storage
-                .decide_many(
-                    &services,
-                    vec![(application, revision, decision)],
-                    "cli",
-                    &mda,
-                    time::OffsetDateTime::now_utc(),
-                )
-                .await?;
-            match outcome.first() {
-                Some(DecideOutcome::Decided) => {
+            let catalogue = in_force.get(&*storage, now(), time::Duration::ZERO).await?;
+            let outcome =
+                review::decide_as_operator(&*storage, &catalogue, &actor, application, revision, decision, now())
+                    .await?;
+            match outcome {
+                DecideOutcome::Decided => {
                     println!(
                         "decision recorded for {application} revision {revision}; the laptop gets it at its next sync"
                     );
                     Ok(())
                 }
-                Some(other) => Err(format!("not decided: {other:?}").into()),
-                None => Err("not decided".into()),
+                other => Err(format!("not decided: {other:?}").into()),
             }
         }
         Command::Catalogue(CatalogueCommand::Publish { file }) => {
             let (name, text) = read_input(&file)?;
-            let version = publish::catalogue(&name, &text)?;
-            let laptops = storage.publish_catalogue(version, &text).await?;
+            let published = publishing::catalogue(&*storage, &in_force, &actor, &name, &text, now()).await?;
             println!(
-                "catalogue version {version} published to {laptops} laptop(s) and kept for laptops enrolled later"
+                "catalogue version {} published to {} laptop(s) and kept for laptops enrolled later",
+                published.version, published.laptops
             );
             Ok(())
         }
         Command::Roster(RosterCommand::Publish { file, laptops }) => {
             let (name, text) = read_input(&file)?;
-            let officers = publish::roster(&name, &text)?;
-            let count = officers.len();
-            storage.publish(&laptops, fieldkit_protocol::Event::Roster { officers }).await?;
+            let count = publishing::roster(&*storage, &actor, &name, &text, &laptops, now()).await?;
             println!("roster of {count} officer(s) published to {}", laptops.join(", "));
             Ok(())
         }
         Command::Outreach(OutreachCommand::Publish { file }) => {
             let (name, text) = read_input(&file)?;
-            let catalogue = match storage.latest_catalogue().await? {
-                Some((version, text)) => {
-                    fieldkit_domain::Catalogue::parse(&format!("published catalogue {version}"), &text)?
-                }
-                None => fieldkit_domain::Catalogue::built_in()?,
-            };
-            let (plan, laptops) = publish::outreach(&name, &text, &catalogue)?;
-            let (id, revision) = (plan.id, plan.revision);
-            storage.publish(&laptops, fieldkit_protocol::Event::Outreach { plan: Box::new(plan) }).await?;
-            println!("outreach {id} revision {revision} published to {}", laptops.join(", "));
+            let catalogue = in_force.get(&*storage, now(), time::Duration::ZERO).await?;
+            let published = publishing::outreach(&*storage, &catalogue, &actor, &name, &text, now()).await?;
+            println!(
+                "outreach {} revision {} published to {}",
+                published.id,
+                published.revision,
+                published.laptops.join(", ")
+            );
             Ok(())
         }
         Command::Import { files } => {
@@ -395,99 +362,22 @@ async fn on_storage<S: huduma_sync::Backend>(
     }
 }
 
-/// Starts the outbound adapter for the MDAs with a `[[console.delivery]]` endpoint.
-fn start_deliveries<S: Storage + ReviewStorage>(
-    config: &Config,
-    console: &Arc<Console<S>>,
-    tasks: &mut tokio::task::JoinSet<()>,
-    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
-) -> Result<(), Failure> {
-    if config.console.deliveries.is_empty() {
-        return Ok(());
-    }
-    let mut endpoints = Vec::new();
-    for delivery in &config.console.deliveries {
-        let bearer_token = match &delivery.token_env {
-            None => None,
-            Some(name) => Some(std::env::var(name).map_err(|_| {
-                format!("console.delivery for {}: the environment variable {name} (its token) is not set", delivery.mda)
-            })?),
-        };
-        endpoints.push(Endpoint {
-            mda: delivery.mda.clone(),
-            url: delivery.url.clone(),
-            ca_file: delivery.ca_file.clone(),
-            bearer_token,
-        });
-    }
-    let deliverer = Deliverer::new(Arc::clone(&console.storage), endpoints)?;
-    let wake = Arc::clone(&console.deliveries_waiting);
-    let source = Arc::clone(console);
-    tasks.spawn(async move {
-        let catalogue = move || {
-            let source = Arc::clone(&source);
-            async move { source.catalogue().await.ok() }
-        };
-        deliverer.run(catalogue, wake, shutdown).await;
-    });
-    Ok(())
-}
-
-/// The catalogue in force on the server: the newest published, else the built-in one.
-async fn current_catalogue<S: Storage>(storage: &S) -> Result<fieldkit_domain::Catalogue, Failure> {
-    Ok(match storage.latest_catalogue().await? {
-        Some((version, text)) => fieldkit_domain::Catalogue::parse(&format!("published catalogue {version}"), &text)?,
-        None => fieldkit_domain::Catalogue::built_in()?,
-    })
-}
-
-/// Laptops over mutual TLS; and, when `[console]` has an address, the review console over
-/// HTTPS and the outbound adapter. Runs until SIGINT or SIGTERM.
+/// The whole server ([`huduma_sync::start`]) until SIGINT or SIGTERM.
 async fn serve_all<S: huduma_sync::Backend>(config: &Config, storage: Arc<S>) -> Result<(), Failure> {
-    let tls = tls::server_config(&config.pki_dir)?;
-    let listener = tokio::net::TcpListener::bind(config.listen).await?;
-    let address = listener.local_addr()?;
-    let (stop, stopped) = tokio::sync::watch::channel(false);
-    let until_stopped = |mut stopped: tokio::sync::watch::Receiver<bool>| async move {
-        let _ = stopped.wait_for(|stop| *stop).await;
-    };
-    let mut tasks = tokio::task::JoinSet::new();
-    if let Some(console_address) = config.console.listen {
-        let settings = ConsoleSettings {
-            idle_timeout: config.console.idle_timeout,
-            session_lifetime: config.console.session_lifetime,
-            ..ConsoleSettings::default()
-        };
-        let console = Arc::new(Console::new(Arc::clone(&storage), settings, Arc::new(time::OffsetDateTime::now_utc)));
-        let console_listener = tokio::net::TcpListener::bind(console_address).await?;
-        let console_tls = tls::console_config(&config.pki_dir)?;
-        let bound = console_listener.local_addr()?;
-        tracing::info!(address = %bound, "serving the review console over HTTPS");
-        println!("console on https://{bound}");
-        start_deliveries(config, &console, &mut tasks, until_stopped(stopped.clone()))?;
-        let shutdown = until_stopped(stopped.clone());
-        tasks.spawn(async move {
-            if let Err(e) = huduma_sync::console::serve::serve(console_listener, console_tls, console, shutdown).await {
-                tracing::error!(error = %e, "the console stopped");
-            }
-        });
+    let server = huduma_sync::start(config, storage, shutdown_signal()).await?;
+    // Stable lines for supervisors and tests (the log format may change).
+    if let Some(console) = server.console {
+        println!("console on https://{console}");
     }
-    tracing::info!(%address, protocol = fieldkit_protocol::PROTOCOL_VERSION, "serving laptops over mutual TLS 1.3");
-    // A stable line for supervisors and tests (the log format may change).
-    println!("listening on {address}");
-    let laptops = serve::serve(listener, tls, storage, async {
-        shutdown_signal().await;
-        let _ = stop.send(true);
-    });
-    laptops.await?;
-    let _ = stop.send(true);
-    while tasks.join_next().await.is_some() {}
+    println!("listening on {}", server.laptops);
+    server.wait().await?;
     Ok(())
 }
 
 async fn enrol<S: Storage>(
     config: &Config,
     storage: &S,
+    actor: &Actor,
     id: &str,
     server_url: &str,
     out: &Path,
@@ -519,7 +409,7 @@ async fn enrol<S: Storage>(
     };
     // Registered first: a file without a registration would be refused anyway, while a
     // registration without a file can simply be revoked.
-    storage.enrol_device(id, &credentials.fingerprint).await?;
+    devices::enrol(storage, actor, id, &credentials.fingerprint, time::OffsetDateTime::now_utc()).await?;
     write_secret(out, &bytes)?;
     match code {
         None => println!(

@@ -9,6 +9,7 @@ use fieldkit_protocol::{ApplicationRecord, Decision, Event};
 use http_body_util::BodyExt;
 use huduma_sync::console::auth::{PeerAddress, hash_password};
 use huduma_sync::console::{Console, ConsoleSettings, router};
+use huduma_sync::service::{Actor, devices};
 use huduma_sync::storage::Storage;
 use huduma_sync::storage::review::{
     ConsoleRole, ConsoleUser, NewAudit, ReviewStatus, ReviewStorage, verify_audit_chain,
@@ -299,6 +300,49 @@ async fn an_sha_technician_cannot_list_open_decide_or_export_an_id_application()
     assert!(sent.location.as_deref().is_some_and(|l| l.starts_with("/login?next=%2Fapplications")));
 }
 
+/// Every state-changing route: refused without the session's token (`csrf`), and refused to the
+/// other role even with it (`forbidden`), so nothing changes either way.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_form_needs_the_token_and_the_right_role() {
+    let world = World::new().await;
+    let (id, revision) = world.id_of("K7QM-000002-X");
+    let mut admin = world.browser();
+    admin.login("admin").await;
+    let admin_token = admin.get("/admin/accounts").await.csrf();
+    let mut nrb = world.browser();
+    nrb.login("wanjiku.nrb").await;
+    let nrb_token = nrb.token().await;
+    let audited = world.storage.audit_chain().await.expect("chain").len();
+
+    let technician_forms = [format!("/applications/{id}/{revision}/decide"), "/applications/accept".to_string()];
+    let admin_forms = [
+        "/admin/accounts",
+        "/admin/accounts/wanjiku.nrb/disable",
+        "/admin/accounts/wanjiku.nrb/password",
+        "/admin/devices/K7QM/revoke",
+        "/admin/catalogue",
+    ];
+    for path in &technician_forms {
+        assert_eq!(nrb.post(path, vec![("decision", "accept".into())]).await.error_code(), Some("csrf"), "{path}");
+        let as_admin = admin.post(path, vec![("csrf", admin_token.clone()), ("decision", "accept".into())]).await;
+        assert_eq!(as_admin.error_code(), Some("forbidden"), "admin {path}");
+    }
+    for path in admin_forms {
+        assert_eq!(admin.post(path, vec![]).await.error_code(), Some("csrf"), "{path}");
+        let as_technician = nrb.post(path, vec![("csrf", nrb_token.clone())]).await;
+        assert_eq!(as_technician.error_code(), Some("forbidden"), "technician {path}");
+    }
+    let audit = world.storage.audit_chain().await.expect("chain");
+    assert!(
+        audit[audited..].iter().all(|e| e.action.starts_with("login")),
+        "nothing but sign-ins was recorded: {:?}",
+        &audit[audited..]
+    );
+    let services = vec!["national-id.replacement".to_string()];
+    let item = world.storage.review_item(&services, id, revision).await.expect("read").expect("there");
+    assert_eq!(item.status(), ReviewStatus::Pending, "nothing was decided");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn forms_without_the_sessions_token_change_nothing() {
     let world = World::new().await;
@@ -534,7 +578,9 @@ async fn decisions_are_audited_reach_the_laptop_and_export_minimised() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn administrators_manage_accounts_and_devices_with_every_change_audited() {
     let world = World::new().await;
-    world.storage.enrol_device("K7QM", &"ab".repeat(32)).await.expect("enrol");
+    devices::enrol(&*world.storage, &Actor::cli(Some("test")), "K7QM", &"ab".repeat(32), OffsetDateTime::now_utc())
+        .await
+        .expect("enrol");
     let mut admin = world.browser();
     admin.login("admin").await;
     let token = admin.get("/admin/accounts").await.csrf();
@@ -630,7 +676,9 @@ async fn administrators_see_each_outreach_with_its_applications_and_feedback() {
     use fieldkit_protocol::{FeedbackRecord, OutreachPlan, OutreachStatus};
     use huduma_sync::storage::outreach::OutreachStorage;
     let world = World::new().await;
-    world.storage.enrol_device("K7QM", &"ab".repeat(32)).await.expect("enrol");
+    devices::enrol(&*world.storage, &Actor::cli(Some("test")), "K7QM", &"ab".repeat(32), OffsetDateTime::now_utc())
+        .await
+        .expect("enrol");
     let plan = OutreachPlan {
         id: Uuid::parse_str("a1b2c3d4-0000-4000-8000-000000000001").expect("uuid"),
         revision: 1,

@@ -13,6 +13,8 @@ use fieldkit_protocol::{ApplicationRecord, Decision};
 use huduma_sync::console::delivery::{Deliverer, DeliveryError, Endpoint, MAX_ATTEMPTS, Round};
 use huduma_sync::console::export::export_record;
 use huduma_sync::pki;
+use huduma_sync::service::Actor;
+use huduma_sync::service::review::{self, Reviewer};
 use huduma_sync::storage::Storage;
 use huduma_sync::storage::review::{DecideOutcome, DeliveryAttempt, ReviewStorage};
 use huduma_sync::storage::sqlite::SqliteStorage;
@@ -223,9 +225,8 @@ impl Review {
         let record = ApplicationRecord::new(id, 1, self.catalogue.version, service, reference(n), body);
         self.storage.push("K7QM", vec![record]).await.expect("push");
         let mda = self.catalogue.service(service).expect("service").mda.clone();
-        let outcomes = self
-            .storage
-            .decide_many(&self.services_of(&mda), vec![(id, 1, Decision::Accepted)], "achieng.tech", &mda, at(decided))
+        let reviewer = Reviewer::new(Actor::account("achieng.tech"), &self.services_of(&mda), &mda);
+        let outcomes = review::decide(&*self.storage, &reviewer, vec![(id, 1, Decision::Accepted)], at(decided))
             .await
             .expect("decide");
         assert_eq!(outcomes, [DecideOutcome::Decided]);

@@ -10,12 +10,21 @@ use fieldkit_protocol::{
     PushResponse, paths,
 };
 use http_body_util::BodyExt;
+use huduma_sync::service::{Actor, devices};
 use huduma_sync::storage::Storage;
 use huduma_sync::storage::sqlite::SqliteStorage;
 use huduma_sync::{ClientCertificate, app};
 use serde_json::{Value, json};
 use std::sync::Arc;
 use tower::ServiceExt;
+
+fn test_actor() -> Actor {
+    Actor::cli(Some("test"))
+}
+
+fn now() -> time::OffsetDateTime {
+    time::OffsetDateTime::now_utc()
+}
 
 struct Server {
     _dir: tempfile::TempDir,
@@ -32,7 +41,9 @@ impl Server {
     /// A server where `laptop-a` is enrolled with the certificate [`fingerprint`]`("laptop-a")`.
     async fn with_laptop() -> Server {
         let server = Server::new();
-        server.storage.enrol_device("laptop-a", &fingerprint("laptop-a")).await.expect("enrol");
+        devices::enrol(&*server.storage, &test_actor(), "laptop-a", &fingerprint("laptop-a"), now())
+            .await
+            .expect("enrol");
         server
     }
 
@@ -118,7 +129,7 @@ async fn a_revoked_laptop_is_refused_from_its_next_request() {
     let server = Server::with_laptop().await;
     let (status, _) = server.post(Some("laptop-a"), paths::PUSH, &push_body(&[record(1)])).await;
     assert_eq!(status, StatusCode::OK);
-    server.storage.revoke_device("laptop-a").await.expect("revoke");
+    devices::revoke(&*server.storage, &test_actor(), "laptop-a", now()).await.expect("revoke");
     let (status, body) = server.post(Some("laptop-a"), paths::PUSH, &push_body(&[record(2)])).await;
     assert_eq!((status, error_code(&body)), (StatusCode::FORBIDDEN, ErrorCode::Revoked));
     let pull = json!({ "protocol": PROTOCOL_VERSION, "cursor": 0, "limit": 10 }).to_string();
@@ -187,7 +198,9 @@ async fn malformed_and_oversized_requests_change_nothing() {
 #[tokio::test]
 async fn decisions_are_pulled_by_cursor() {
     let server = Server::with_laptop().await;
-    server.storage.enrol_device("laptop-b", &fingerprint("laptop-b")).await.expect("enrol b");
+    devices::enrol(&*server.storage, &test_actor(), "laptop-b", &fingerprint("laptop-b"), now())
+        .await
+        .expect("enrol b");
     let records: Vec<_> = (1..=3).map(record).collect();
     server.post(Some("laptop-a"), paths::PUSH, &push_body(&records)).await;
     for r in &records {

@@ -37,6 +37,7 @@ use fieldkit_e2e::{OFFICER, PIN, capture, postgres, provision};
 use fieldkit_protocol::{ApplicationRecord, Enrolment, PushOutcome};
 use huduma_sync::pki::{self, DeviceCredentials};
 use huduma_sync::storage::postgres::PostgresStorage;
+use huduma_sync::storage::review::NewAudit;
 use huduma_sync::storage::sqlite::SqliteStorage;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -489,7 +490,12 @@ impl Bench {
     ) -> (Line, u64, u64, u64) {
         self.server_runtime.block_on(async {
             for credentials in &self.credentials[..laptops] {
-                storage.enrol_device(&credentials.device_id, &credentials.fingerprint).await.expect("register");
+                let audit = NewAudit::new("bench", "device.enrolled", credentials.device_id.as_str(), "");
+                let now = time::OffsetDateTime::now_utc();
+                storage
+                    .enrol_device(&credentials.device_id, &credentials.fingerprint, audit, now)
+                    .await
+                    .expect("register");
             }
         });
         let server = RunningServer::start(&self.server_runtime, &self.pki, Arc::clone(&storage));

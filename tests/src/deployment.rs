@@ -22,7 +22,15 @@ pub fn pki_dir(root: &Path) -> PathBuf {
 /// enrolment for `server`.
 pub async fn enrol<S: Storage>(pki_dir: &Path, storage: &S, device_id: &str, server: SocketAddr) -> Enrolment {
     let credentials = pki::issue_device_cert(pki_dir, device_id).expect("device cert");
-    storage.enrol_device(device_id, &credentials.fingerprint).await.expect("register");
+    huduma_sync::service::devices::enrol(
+        storage,
+        &huduma_sync::service::Actor::cli(Some("test")),
+        device_id,
+        &credentials.fingerprint,
+        time::OffsetDateTime::now_utc(),
+    )
+    .await
+    .expect("register");
     Enrolment {
         device_id: device_id.into(),
         server_url: format!("https://{server}"),

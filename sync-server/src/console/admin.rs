@@ -1,11 +1,15 @@
 //! The administrator's pages: accounts, devices, catalogue publishing, the audit log. None of
 //! them shows citizens' data.
 
-use super::auth::{Signed, check_new_password, hash_password};
-use super::views::{self, FormData, csrf, notice, page, problem};
+use super::auth::Signed;
+use super::extract::{Admin, CsrfForm};
+use super::views::{self, csrf, notice, page, problem};
 use super::{Console, ConsoleError};
 use crate::Backend;
-use crate::storage::review::{ConsoleRole, ConsoleUser, NewAudit, ReviewFilter, ReviewStorage, verify_audit_chain};
+use crate::service::accounts::{self, NewAccount};
+use crate::service::publishing::{self, CataloguePublished};
+use crate::service::{Actor, ServiceError, devices};
+use crate::storage::review::{ReviewFilter, ReviewStorage, verify_audit_chain};
 use crate::storage::{Storage, StorageError};
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Response};
@@ -23,18 +27,11 @@ fn done_redirect(path: &str, message: &str) -> Response {
     views::redirect(&format!("{path}?done={}", views::url_encode(message)))
 }
 
-/// Usernames: 3–40 of a–z, 0–9, `.`, `_`, `-`.
-fn valid_username(name: &str) -> bool {
-    (3..=40).contains(&name.len())
-        && name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"._-".contains(&b))
-}
-
 pub async fn accounts<S: Storage + ReviewStorage>(
     State(console): State<Arc<Console<S>>>,
-    signed: Signed,
+    signed: Admin,
     Query(done): Query<Done>,
 ) -> Result<Response, ConsoleError> {
-    signed.require_admin()?;
     accounts_page(&console, &signed, done.done.as_deref(), None).await
 }
 
@@ -110,98 +107,39 @@ async fn accounts_page<S: Storage + ReviewStorage>(
 
 pub async fn create_account<S: Storage + ReviewStorage>(
     State(console): State<Arc<Console<S>>>,
-    signed: Signed,
-    body: axum::body::Bytes,
+    CsrfForm { who: signed, form }: CsrfForm<Admin>,
 ) -> Result<Response, ConsoleError> {
-    let form = FormData::parse(&body);
-    signed.check_csrf(&form)?;
-    signed.require_admin()?;
     let catalogue = console.catalogue().await?;
-    let username = form.get("username").unwrap_or_default().trim().to_lowercase();
-    let display_name = form.get("display_name").unwrap_or_default().trim().to_string();
-    let password = form.get("password").unwrap_or_default().to_string();
-    let role = ConsoleRole::parse(form.get("role").unwrap_or_default());
-    let mda = form.get("mda").map(str::trim).filter(|m| !m.is_empty()).map(str::to_string);
-    let refusal = if !valid_username(&username) {
-        Some("The username must be 3 to 40 of a–z, 0–9, dot, underscore or hyphen.".to_string())
-    } else if display_name.is_empty() || display_name.chars().count() > 100 {
-        Some("Give the person's full name (up to 100 characters).".to_string())
-    } else if role.is_none() {
-        Some("Choose a role.".to_string())
-    } else if role == Some(ConsoleRole::Technician) && mda.as_deref().and_then(|m| catalogue.mda(m)).is_none() {
-        Some("A technician must belong to one MDA of the catalogue.".to_string())
-    } else if role == Some(ConsoleRole::Admin) && mda.is_some() {
-        Some("An administrator belongs to no MDA.".to_string())
-    } else {
-        check_new_password(&password, &username).err().map(|e| e.to_string())
-    };
-    let (Some(role), None) = (role, refusal.as_ref()) else {
-        return accounts_page(&console, &signed, None, refusal.as_deref()).await;
-    };
-    let password_hash = tokio::task::spawn_blocking(move || hash_password(&password))
-        .await
-        .map_err(|e| ConsoleError::Internal(e.to_string()))??;
-    let user = ConsoleUser {
-        username: username.clone(),
-        display_name,
-        role,
-        mda: mda.clone(),
-        password_hash,
-        disabled: false,
-    };
-    let audit = NewAudit::new(
-        &signed.user.username,
-        "account.created",
-        format!("account:{username}"),
-        format!("{} {}", role.as_str(), mda.unwrap_or_default()),
+    let account = NewAccount::new(
+        form.get("username").unwrap_or_default(),
+        form.get("display_name").unwrap_or_default(),
+        form.get("role").unwrap_or_default(),
+        form.get("mda"),
+        form.get("password").unwrap_or_default().to_string(),
     );
-    match console.storage.create_account(user, audit, console.now()).await {
-        Ok(()) => Ok(done_redirect("/admin/accounts", &format!("Account {username} created."))),
-        Err(StorageError::AccountExists(_)) => {
-            accounts_page(&console, &signed, None, Some(&format!("There is already an account named {username}.")))
-                .await
-        }
+    let username = account.username.clone();
+    let actor = Actor::account(&signed.user.username);
+    match accounts::create(&*console.storage, &actor, account, &catalogue, console.now()).await {
+        Ok(_) => Ok(done_redirect("/admin/accounts", &format!("Account {username} created."))),
+        Err(ServiceError::Refused(refusal)) => accounts_page(&console, &signed, None, Some(&refusal)).await,
         Err(e) => Err(e.into()),
     }
 }
 
 pub async fn account_action<S: Storage + ReviewStorage>(
     State(console): State<Arc<Console<S>>>,
-    signed: Signed,
     Path((username, action)): Path<(String, String)>,
-    body: axum::body::Bytes,
+    CsrfForm { who: signed, form }: CsrfForm<Admin>,
 ) -> Result<Response, ConsoleError> {
-    let form = FormData::parse(&body);
-    signed.check_csrf(&form)?;
-    signed.require_admin()?;
-    let actor = signed.user.username.clone();
-    let subject = format!("account:{username}");
+    let actor = Actor::account(&signed.user.username);
     let now = console.now();
     let result = match action.as_str() {
-        "disable" | "enable" => {
-            if username == actor {
-                return accounts_page(&console, &signed, None, Some("You cannot disable your own account.")).await;
-            }
-            let disabled = action == "disable";
-            let audit = NewAudit::new(&actor, &format!("account.{action}d"), subject, "");
-            console
-                .storage
-                .set_disabled(&username, disabled, audit, now)
-                .await
-                .map(|()| format!("Account {username} {action}d."))
-        }
+        "disable" | "enable" => accounts::set_disabled(&*console.storage, &actor, &username, action == "disable", now)
+            .await
+            .map(|()| format!("Account {username} {action}d.")),
         "password" => {
             let password = form.get("password").unwrap_or_default().to_string();
-            if let Err(e) = check_new_password(&password, &username) {
-                return accounts_page(&console, &signed, None, Some(&e.to_string())).await;
-            }
-            let hash = tokio::task::spawn_blocking(move || hash_password(&password))
-                .await
-                .map_err(|e| ConsoleError::Internal(e.to_string()))??;
-            let audit = NewAudit::new(&actor, "account.password_set", subject, "");
-            console
-                .storage
-                .set_password(&username, &hash, audit, now)
+            accounts::set_password(&*console.storage, &actor, &username, password, now)
                 .await
                 .map(|()| format!("New password set for {username}; their sessions were ended."))
         }
@@ -209,17 +147,17 @@ pub async fn account_action<S: Storage + ReviewStorage>(
     };
     match result {
         Ok(message) => Ok(done_redirect("/admin/accounts", &message)),
-        Err(StorageError::UnknownAccount(_)) => Err(ConsoleError::NotFound),
+        Err(ServiceError::Refused(refusal)) => accounts_page(&console, &signed, None, Some(&refusal)).await,
+        Err(ServiceError::Storage(StorageError::UnknownAccount(_))) => Err(ConsoleError::NotFound),
         Err(e) => Err(e.into()),
     }
 }
 
 pub async fn devices<S: Storage + ReviewStorage>(
     State(console): State<Arc<Console<S>>>,
-    signed: Signed,
+    signed: Admin,
     Query(done): Query<Done>,
 ) -> Result<Response, ConsoleError> {
-    signed.require_admin()?;
     let devices = console.storage.devices().await?;
     let seen = console.storage.devices_last_seen().await?;
     let content = html! {
@@ -256,18 +194,11 @@ pub async fn devices<S: Storage + ReviewStorage>(
 
 pub async fn revoke_device<S: Storage + ReviewStorage>(
     State(console): State<Arc<Console<S>>>,
-    signed: Signed,
     Path(id): Path<String>,
-    body: axum::body::Bytes,
+    CsrfForm { who: signed, .. }: CsrfForm<Admin>,
 ) -> Result<Response, ConsoleError> {
-    signed.check_csrf(&FormData::parse(&body))?;
-    signed.require_admin()?;
-    match console.storage.revoke_device(&id).await {
-        Ok(_) => {
-            let audit = NewAudit::new(&signed.user.username, "device.revoked", format!("device:{id}"), "");
-            console.storage.append_audit(audit, console.now()).await?;
-            Ok(done_redirect("/admin/devices", &format!("Laptop {id} revoked: it can no longer sync.")))
-        }
+    match devices::revoke(&*console.storage, &Actor::account(&signed.user.username), &id, console.now()).await {
+        Ok(_) => Ok(done_redirect("/admin/devices", &format!("Laptop {id} revoked: it can no longer sync."))),
         Err(StorageError::UnknownDevice(_)) => Err(ConsoleError::NotFound),
         Err(e) => Err(e.into()),
     }
@@ -275,10 +206,9 @@ pub async fn revoke_device<S: Storage + ReviewStorage>(
 
 pub async fn catalogue<S: Storage + ReviewStorage>(
     State(console): State<Arc<Console<S>>>,
-    signed: Signed,
+    signed: Admin,
     Query(done): Query<Done>,
 ) -> Result<Response, ConsoleError> {
-    signed.require_admin()?;
     catalogue_page(&console, &signed, done.done.as_deref(), None).await
 }
 
@@ -309,45 +239,34 @@ async fn catalogue_page<S: Storage + ReviewStorage>(
 
 pub async fn publish_catalogue<S: Storage + ReviewStorage>(
     State(console): State<Arc<Console<S>>>,
-    signed: Signed,
-    body: axum::body::Bytes,
+    CsrfForm { who: signed, form }: CsrfForm<Admin>,
 ) -> Result<Response, ConsoleError> {
-    let form = FormData::parse(&body);
-    signed.check_csrf(&form)?;
-    signed.require_admin()?;
     let text = form.get("catalogue").unwrap_or_default().replace("\r\n", "\n");
-    let version = match crate::publish::catalogue("the pasted catalogue", &text) {
-        Ok(version) => version,
-        Err(e) => return catalogue_page(&console, &signed, None, Some(&e.to_string())).await,
-    };
-    match console.storage.publish_catalogue(version, &text).await {
-        Ok(laptops) => {
-            let audit = NewAudit::new(
-                &signed.user.username,
-                "catalogue.published",
-                format!("catalogue:{version}"),
-                format!("{laptops} laptops"),
-            );
-            console.storage.append_audit(audit, console.now()).await?;
-            console.catalogue_changed();
-            Ok(done_redirect(
-                "/admin/catalogue",
-                &format!("Catalogue version {version} published to {laptops} laptop(s)."),
-            ))
-        }
-        Err(e @ StorageError::StaleCatalogue { .. }) => {
-            catalogue_page(&console, &signed, None, Some(&e.to_string())).await
-        }
+    let actor = Actor::account(&signed.user.username);
+    let published = publishing::catalogue(
+        &*console.storage,
+        console.catalogue_in_force(),
+        &actor,
+        "the pasted catalogue",
+        &text,
+        console.now(),
+    )
+    .await;
+    match published {
+        Ok(CataloguePublished { version, laptops }) => Ok(done_redirect(
+            "/admin/catalogue",
+            &format!("Catalogue version {version} published to {laptops} laptop(s)."),
+        )),
+        Err(ServiceError::Refused(refusal)) => catalogue_page(&console, &signed, None, Some(&refusal)).await,
         Err(e) => Err(e.into()),
     }
 }
 
 pub async fn audit<S: Storage + ReviewStorage>(
     State(console): State<Arc<Console<S>>>,
-    signed: Signed,
+    signed: Admin,
     Query(query): Query<Done>,
 ) -> Result<Response, ConsoleError> {
-    signed.require_admin()?;
     const PER_PAGE: u32 = 100;
     let page_number = query.page.unwrap_or(1).max(1);
     let entries = console.storage.audit_log(PER_PAGE, (page_number - 1) * PER_PAGE).await?;
@@ -383,9 +302,8 @@ pub async fn audit<S: Storage + ReviewStorage>(
 
 pub async fn outreaches<S: Backend>(
     State(console): State<Arc<Console<S>>>,
-    signed: Signed,
+    signed: Admin,
 ) -> Result<Response, ConsoleError> {
-    signed.require_admin()?;
     let plans = console.storage.plans().await?;
     let totals = console.storage.feedback_totals().await?;
     let catalogue = console.catalogue().await?;

@@ -4,23 +4,28 @@
 //! (maud), one stylesheet and one small script are compiled in, and every page works without
 //! the script.
 //!
-//! Handlers only translate: they check who is asking ([`auth::Signed`]), turn the request into a
-//! storage call bounded by what that person may see, and render the answer.
+//! Handlers only translate: who may ask is in the types of their arguments ([`Admin`],
+//! [`Technician`], [`CsrfForm`]: `extract.rs`), they turn the request into a call to
+//! [`crate::service`] or a storage read bounded by what that person may see, and render the answer.
 //!
 //! Architecture invariants:
 //! - a technician's every listing, page, decision and export goes through the services of their
 //!   own MDA ([`Signed::services`]); an application of another MDA is "not found", by URL too;
 //! - administrators never see citizens' data;
-//! - every state-changing request is a POST carrying the session's CSRF token.
+//! - every state-changing request is a POST carrying the session's CSRF token: handlers read forms
+//!   only through [`CsrfForm`], which checks it.
 
 pub mod admin;
 pub mod auth;
 pub mod delivery;
 pub mod export;
+pub mod extract;
 pub mod review;
 pub mod serve;
 mod views;
 
+use crate::service::ServiceError;
+use crate::service::catalogue::{CONSOLE_MAX_AGE, CatalogueInForce};
 use crate::storage::review::ReviewStorage;
 use crate::storage::{Storage, StorageError};
 use axum::Router;
@@ -28,11 +33,12 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use fieldkit_domain::catalogue::Catalogue;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 use time::OffsetDateTime;
 
 pub use auth::Signed;
+pub use extract::{Admin, CsrfForm, Technician};
 
 /// How long sessions live and how hard failed logins are throttled.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -68,20 +74,10 @@ pub struct Console<S> {
     pub storage: Arc<S>,
     pub settings: ConsoleSettings,
     clock: Clock,
-    catalogue: Mutex<Option<CachedCatalogue>>,
+    catalogue: CatalogueInForce,
     /// Wakes the outbound adapter when something was accepted.
     pub deliveries_waiting: Arc<tokio::sync::Notify>,
 }
-
-struct CachedCatalogue {
-    version: u32,
-    fetched: OffsetDateTime,
-    catalogue: Arc<Catalogue>,
-}
-
-/// How long a fetched catalogue is trusted before asking the database again (another node may
-/// have published a newer one).
-const CATALOGUE_TTL: time::Duration = time::Duration::seconds(30);
 
 impl<S: Storage + ReviewStorage> Console<S> {
     pub fn new(storage: Arc<S>, settings: ConsoleSettings, clock: Clock) -> Console<S> {
@@ -89,7 +85,7 @@ impl<S: Storage + ReviewStorage> Console<S> {
             storage,
             settings,
             clock,
-            catalogue: Mutex::new(None),
+            catalogue: CatalogueInForce::new(),
             deliveries_waiting: Arc::new(tokio::sync::Notify::new()),
         }
     }
@@ -98,51 +94,15 @@ impl<S: Storage + ReviewStorage> Console<S> {
         (self.clock)()
     }
 
-    /// The catalogue in force: the newest published, else the built-in one.
+    /// The catalogue in force: the newest published, else the built-in one (fetched again after
+    /// [`CONSOLE_MAX_AGE`]: another node may have published one).
     pub async fn catalogue(&self) -> Result<Arc<Catalogue>, ConsoleError> {
-        let now = self.now();
-        if let Ok(cache) = self.catalogue.lock()
-            && let Some(cached) = cache.as_ref()
-            && now - cached.fetched < CATALOGUE_TTL
-        {
-            return Ok(Arc::clone(&cached.catalogue));
-        }
-        let (version, catalogue) = match self.storage.latest_catalogue().await? {
-            Some((version, text)) => {
-                if let Ok(cache) = self.catalogue.lock()
-                    && let Some(cached) = cache.as_ref()
-                    && cached.version == version
-                {
-                    let catalogue = Arc::clone(&cached.catalogue);
-                    drop(cache);
-                    self.remember(version, Arc::clone(&catalogue), now);
-                    return Ok(catalogue);
-                }
-                let parsed = Catalogue::parse(&format!("published catalogue {version}"), &text)
-                    .map_err(|e| ConsoleError::Internal(format!("the published catalogue does not load: {e}")))?;
-                (version, Arc::new(parsed))
-            }
-            None => {
-                let built_in = Catalogue::built_in()
-                    .map_err(|e| ConsoleError::Internal(format!("the built-in catalogue does not load: {e}")))?;
-                (0, Arc::new(built_in))
-            }
-        };
-        self.remember(version, Arc::clone(&catalogue), now);
-        Ok(catalogue)
+        Ok(self.catalogue.get(&*self.storage, self.now(), CONSOLE_MAX_AGE).await?)
     }
 
-    fn remember(&self, version: u32, catalogue: Arc<Catalogue>, fetched: OffsetDateTime) {
-        if let Ok(mut cache) = self.catalogue.lock() {
-            *cache = Some(CachedCatalogue { version, fetched, catalogue });
-        }
-    }
-
-    /// Forgets the cached catalogue (after publishing one here).
-    pub fn catalogue_changed(&self) {
-        if let Ok(mut cache) = self.catalogue.lock() {
-            *cache = None;
-        }
+    /// The cache of the catalogue in force, for publishing through [`crate::service`].
+    pub fn catalogue_in_force(&self) -> &CatalogueInForce {
+        &self.catalogue
     }
 }
 
@@ -165,6 +125,16 @@ pub enum ConsoleError {
     Storage(#[from] StorageError),
     #[error("{0}")]
     Internal(String),
+}
+
+impl From<ServiceError> for ConsoleError {
+    fn from(e: ServiceError) -> ConsoleError {
+        match e {
+            ServiceError::Refused(message) => ConsoleError::BadRequest(message),
+            ServiceError::Storage(e) => ConsoleError::Storage(e),
+            ServiceError::Internal(message) => ConsoleError::Internal(message),
+        }
+    }
 }
 
 impl ConsoleError {

@@ -4,8 +4,11 @@
 
 use super::auth::Signed;
 use super::export::{answers, applicant, export_record, to_csv};
-use super::views::{self, FormData, csrf, notice, page, problem, status_badge};
+use super::extract::{CsrfForm, FormData, Technician};
+use super::views::{self, csrf, notice, page, problem, status_badge};
 use super::{Console, ConsoleError};
+use crate::service::Actor;
+use crate::service::review::{self, Reviewer};
 use crate::storage::Storage;
 use crate::storage::review::{
     DecideOutcome, NewAudit, ReviewFilter, ReviewItem, ReviewStatus, ReviewStorage, kenyan_date,
@@ -122,10 +125,9 @@ fn filter_form(query: &FilterQuery, action: &str) -> Markup {
 
 pub async fn batches<S: Storage + ReviewStorage>(
     State(console): State<Arc<Console<S>>>,
-    signed: Signed,
+    signed: Technician,
     Query(query): Query<FilterQuery>,
 ) -> Result<Response, ConsoleError> {
-    signed.technician_mda()?;
     let filter = query.filter(&signed)?;
     let batches = console.storage.batches(&filter).await?;
     let content = html! {
@@ -188,10 +190,9 @@ fn item_link(item: &ReviewItem) -> String {
 
 pub async fn applications<S: Storage + ReviewStorage>(
     State(console): State<Arc<Console<S>>>,
-    signed: Signed,
+    signed: Technician,
     Query(query): Query<FilterQuery>,
 ) -> Result<Response, ConsoleError> {
-    signed.technician_mda()?;
     let filter = query.filter(&signed)?;
     let page_number = query.page.unwrap_or(1).max(1);
     let (items, total) = console.storage.review_items(&filter, PAGE_SIZE, (page_number - 1) * PAGE_SIZE).await?;
@@ -295,11 +296,10 @@ fn decision_text(item: &ReviewItem) -> Markup {
 
 async fn load_item<S: Storage + ReviewStorage>(
     console: &Console<S>,
-    signed: &Signed,
+    signed: &Technician,
     id: &str,
     revision: &str,
 ) -> Result<ReviewItem, ConsoleError> {
-    signed.technician_mda()?;
     let (Ok(id), Ok(revision)) = (Uuid::parse_str(id), revision.parse::<u32>()) else {
         return Err(ConsoleError::NotFound);
     };
@@ -308,7 +308,7 @@ async fn load_item<S: Storage + ReviewStorage>(
 
 pub async fn application<S: Storage + ReviewStorage>(
     State(console): State<Arc<Console<S>>>,
-    signed: Signed,
+    signed: Technician,
     Path((id, revision)): Path<(String, String)>,
     Query(query): Query<FilterQuery>,
 ) -> Result<Response, ConsoleError> {
@@ -440,14 +440,11 @@ fn note(form: &FormData, key: &str, what: &str) -> Result<String, String> {
 
 pub async fn decide<S: Storage + ReviewStorage>(
     State(console): State<Arc<Console<S>>>,
-    signed: Signed,
     Path((id, revision)): Path<(String, String)>,
-    body: axum::body::Bytes,
+    CsrfForm { who: signed, form }: CsrfForm<Technician>,
 ) -> Result<Response, ConsoleError> {
-    let form = FormData::parse(&body);
-    signed.check_csrf(&form)?;
     let item = load_item(&console, &signed, &id, &revision).await?;
-    let mda = signed.technician_mda()?.to_string();
+    let mda = signed.mda.clone();
     let decision = match form.get("decision") {
         Some("accept") => Ok(Decision::Accepted),
         Some("reject") => note(&form, "reason", "reason").map(|reason| Decision::Rejected { reason }),
@@ -459,16 +456,14 @@ pub async fn decide<S: Storage + ReviewStorage>(
         Err(message) => return application_page(&console, &signed, &item, None, Some(&message)).await,
     };
     let accepted = decision == Decision::Accepted;
-    let outcome = console
-        .storage
-        .decide_many(
-            &signed.services,
-            vec![(item.record.id, item.record.revision, decision)],
-            &signed.user.username,
-            &mda,
-            console.now(),
-        )
-        .await?;
+    let reviewer = Reviewer { actor: Actor::account(&signed.user.username), services: signed.services.clone(), mda };
+    let outcome = review::decide(
+        &*console.storage,
+        &reviewer,
+        vec![(item.record.id, item.record.revision, decision)],
+        console.now(),
+    )
+    .await?;
     if accepted {
         console.deliveries_waiting.notify_one();
     }
@@ -485,12 +480,9 @@ pub async fn decide<S: Storage + ReviewStorage>(
 
 pub async fn bulk_accept<S: Storage + ReviewStorage>(
     State(console): State<Arc<Console<S>>>,
-    signed: Signed,
-    body: axum::body::Bytes,
+    CsrfForm { who: signed, form }: CsrfForm<Technician>,
 ) -> Result<Response, ConsoleError> {
-    let form = FormData::parse(&body);
-    signed.check_csrf(&form)?;
-    let mda = signed.technician_mda()?.to_string();
+    let mda = signed.mda.clone();
     let mut picks = Vec::new();
     for value in form.all("item") {
         let parsed =
@@ -505,8 +497,8 @@ pub async fn bulk_accept<S: Storage + ReviewStorage>(
         let separator = if back.contains('?') { '&' } else { '?' };
         return Ok(views::redirect(&format!("{back}{separator}done={}", views::url_encode("Nothing was selected."))));
     }
-    let outcomes =
-        console.storage.decide_many(&signed.services, picks, &signed.user.username, &mda, console.now()).await?;
+    let reviewer = Reviewer { actor: Actor::account(&signed.user.username), services: signed.services.clone(), mda };
+    let outcomes = review::decide(&*console.storage, &reviewer, picks, console.now()).await?;
     let decided = outcomes.iter().filter(|o| **o == DecideOutcome::Decided).count();
     if decided > 0 {
         console.deliveries_waiting.notify_one();
@@ -541,11 +533,11 @@ async fn accepted<S: Storage + ReviewStorage>(
 
 async fn export<S: Storage + ReviewStorage>(
     console: &Console<S>,
-    signed: &Signed,
+    signed: &Technician,
     query: &FilterQuery,
     format: &str,
 ) -> Result<(Vec<ReviewItem>, Arc<Catalogue>, String), ConsoleError> {
-    let mda = signed.technician_mda()?.to_string();
+    let mda = signed.mda.clone();
     let items = accepted(console, signed, query).await?;
     let catalogue = console.catalogue().await?;
     let now = console.now();
@@ -573,7 +565,7 @@ fn attachment(content_type: &'static str, filename: &str, body: Vec<u8>) -> Resp
 
 pub async fn export_csv<S: Storage + ReviewStorage>(
     State(console): State<Arc<Console<S>>>,
-    signed: Signed,
+    signed: Technician,
     Query(query): Query<FilterQuery>,
 ) -> Result<Response, ConsoleError> {
     let (items, catalogue, filename) = export(&console, &signed, &query, "csv").await?;
@@ -583,7 +575,7 @@ pub async fn export_csv<S: Storage + ReviewStorage>(
 
 pub async fn export_json<S: Storage + ReviewStorage>(
     State(console): State<Arc<Console<S>>>,
-    signed: Signed,
+    signed: Technician,
     Query(query): Query<FilterQuery>,
 ) -> Result<Response, ConsoleError> {
     let (items, catalogue, filename) = export(&console, &signed, &query, "json").await?;
@@ -594,9 +586,9 @@ pub async fn export_json<S: Storage + ReviewStorage>(
 
 pub async fn deliveries<S: Storage + ReviewStorage>(
     State(console): State<Arc<Console<S>>>,
-    signed: Signed,
+    signed: Technician,
 ) -> Result<Response, ConsoleError> {
-    let mda = signed.technician_mda()?;
+    let mda = signed.mda.as_str();
     let log = console.storage.delivery_log(mda, 200).await?;
     let content = html! {
         p { "Accepted applications sent to " (mda.to_uppercase()) "'s own system, newest first. Failed deliveries are retried with the same idempotency key, so the system receiving them can drop repeats." }

@@ -60,24 +60,6 @@ pub fn url_encode(text: &str) -> String {
     out
 }
 
-/// An `application/x-www-form-urlencoded` body, keeping repeated keys (bulk selections).
-#[derive(Debug, Default)]
-pub struct FormData(Vec<(String, String)>);
-
-impl FormData {
-    pub fn parse(body: &[u8]) -> FormData {
-        FormData(form_urlencoded::parse(body).map(|(k, v)| (k.into_owned(), v.into_owned())).collect())
-    }
-
-    pub fn get(&self, key: &str) -> Option<&str> {
-        self.0.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
-    }
-
-    pub fn all(&self, key: &str) -> impl Iterator<Item = &str> {
-        self.0.iter().filter(move |(k, _)| k == key).map(|(_, v)| v.as_str())
-    }
-}
-
 /// The hidden field every POST form carries.
 pub fn csrf(signed: &Signed) -> Markup {
     html! { input type="hidden" name=(CSRF_FIELD) value=(signed.csrf_token); }

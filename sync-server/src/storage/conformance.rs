@@ -1,6 +1,7 @@
 //! The behaviour every storage backend must show, as one suite each backend's tests run against a
 //! fresh, empty store. A backend that passes can sit behind the server unchanged.
 
+use super::review::NewAudit;
 use super::{Storage, StorageError};
 use fieldkit_protocol::{ApplicationRecord, Decision, Event, OutreachPlan, OutreachStatus, PushOutcome, RosterOfficer};
 use serde_json::json;
@@ -20,6 +21,16 @@ fn record(n: u32, revision: u32) -> ApplicationRecord {
 
 fn outcomes(results: &[fieldkit_protocol::RecordResult]) -> Vec<PushOutcome> {
     results.iter().map(|r| r.outcome.clone()).collect()
+}
+
+/// An audit entry for a change the suite makes (the suite checks the audit log elsewhere:
+/// `review_conformance`).
+fn audit(action: &str) -> NewAudit {
+    NewAudit::new("conformance", action, "test", "")
+}
+
+fn now() -> time::OffsetDateTime {
+    time::OffsetDateTime::now_utc()
 }
 
 /// Runs every check; panics with the first behaviour that differs.
@@ -130,26 +141,33 @@ async fn devices<S: Storage>(storage: &S) {
     const FP_A: &str = "aa00000000000000000000000000000000000000000000000000000000000001";
     const FP_B: &str = "bb00000000000000000000000000000000000000000000000000000000000002";
     assert_eq!(storage.device_by_fingerprint(FP_A).await.expect("lookup"), None);
-    let a = storage.enrol_device("K7QM", FP_A).await.expect("enrol");
+    let a = storage.enrol_device("K7QM", FP_A, audit("device.enrolled"), now()).await.expect("enrol");
     assert_eq!((a.id.as_str(), a.fingerprint.as_str(), a.revoked_at.as_deref()), ("K7QM", FP_A, None));
     assert!(a.enrolled_at.ends_with('Z'), "{}", a.enrolled_at);
     assert_eq!(storage.device_by_fingerprint(FP_A).await.expect("lookup"), Some(a.clone()));
 
-    let same_id = storage.enrol_device("K7QM", FP_B).await;
+    let same_id = storage.enrol_device("K7QM", FP_B, audit("device.enrolled"), now()).await;
     assert!(matches!(same_id, Err(StorageError::DeviceExists(_))), "{same_id:?}");
-    let same_cert = storage.enrol_device("P2ZX", FP_A).await;
+    let same_cert = storage.enrol_device("P2ZX", FP_A, audit("device.enrolled"), now()).await;
     assert!(matches!(same_cert, Err(StorageError::DeviceExists(_))), "{same_cert:?}");
-    storage.enrol_device("P2ZX", FP_B).await.expect("second device");
+    storage.enrol_device("P2ZX", FP_B, audit("device.enrolled"), now()).await.expect("second device");
 
-    let revoked = storage.revoke_device("K7QM").await.expect("revoke");
+    let revoked = storage.revoke_device("K7QM", audit("device.revoked"), now()).await.expect("revoke");
     let when = revoked.revoked_at.clone().expect("revoked_at set");
-    let again = storage.revoke_device("K7QM").await.expect("revoke again");
+    let again = storage.revoke_device("K7QM", audit("device.revoked"), now()).await.expect("revoke again");
     assert_eq!(again.revoked_at.as_deref(), Some(when.as_str()), "the first revocation time is kept");
     let looked_up = storage.device_by_fingerprint(FP_A).await.expect("lookup").expect("still listed");
     assert!(looked_up.revoked_at.is_some());
-    let unknown = storage.revoke_device("NOPE").await;
+    let unknown = storage.revoke_device("NOPE", audit("device.revoked"), now()).await;
     assert!(matches!(unknown, Err(StorageError::UnknownDevice(_))), "{unknown:?}");
-    let reuse = storage.enrol_device("K7QM", "cc00000000000000000000000000000000000000000000000000000000000003").await;
+    let reuse = storage
+        .enrol_device(
+            "K7QM",
+            "cc00000000000000000000000000000000000000000000000000000000000003",
+            audit("device.enrolled"),
+            now(),
+        )
+        .await;
     assert!(matches!(reuse, Err(StorageError::DeviceExists(_))), "a revoked id is not reused: {reuse:?}");
 
     let listed: Vec<_> = storage.devices().await.expect("list").into_iter().map(|d| d.id).collect();
@@ -168,12 +186,16 @@ async fn publications<S: Storage>(storage: &S) {
     let (before, _) = storage.pull("P2ZX", 0, 100).await.expect("pull");
     let cursor = before.last().map_or(0, |e| e.seq);
 
-    assert_eq!(storage.publish_catalogue(2, "version = 2").await.expect("publish"), 1, "P2ZX only: K7QM is revoked");
-    let stale = storage.publish_catalogue(2, "version = 2 # again").await;
+    assert_eq!(
+        storage.publish_catalogue(2, "version = 2", |_| audit("catalogue.published"), now()).await.expect("publish"),
+        1,
+        "P2ZX only: K7QM is revoked"
+    );
+    let stale = storage.publish_catalogue(2, "version = 2 # again", |_| audit("catalogue.published"), now()).await;
     assert!(matches!(stale, Err(StorageError::StaleCatalogue { version: 2, latest: 2 })), "{stale:?}");
-    let older = storage.publish_catalogue(1, "version = 1").await;
+    let older = storage.publish_catalogue(1, "version = 1", |_| audit("catalogue.published"), now()).await;
     assert!(matches!(older, Err(StorageError::StaleCatalogue { version: 1, latest: 2 })), "{older:?}");
-    storage.publish_catalogue(3, "version = 3").await.expect("publish 3");
+    storage.publish_catalogue(3, "version = 3", |_| audit("catalogue.published"), now()).await.expect("publish 3");
     assert_eq!(storage.latest_catalogue().await.expect("latest"), Some((3, "version = 3".to_string())));
 
     let (page, _) = storage.pull("P2ZX", cursor, 100).await.expect("pull");
@@ -190,7 +212,12 @@ async fn publications<S: Storage>(storage: &S) {
 
     // A device enrolled now starts with the newest catalogue, not the history.
     storage
-        .enrol_device("M4RN", "dd00000000000000000000000000000000000000000000000000000000000004")
+        .enrol_device(
+            "M4RN",
+            "dd00000000000000000000000000000000000000000000000000000000000004",
+            audit("device.enrolled"),
+            now(),
+        )
         .await
         .expect("enrol");
     let (first, _) = storage.pull("M4RN", 0, 100).await.expect("pull");
@@ -206,9 +233,9 @@ async fn publications<S: Storage>(storage: &S) {
             active: false,
         }],
     };
-    let unknown = storage.publish(&["P2ZX".into(), "NOPE".into()], roster.clone()).await;
+    let unknown = storage.publish(&["P2ZX".into(), "NOPE".into()], roster.clone(), audit("published"), now()).await;
     assert!(matches!(unknown, Err(StorageError::UnknownDevice(ref id)) if id == "NOPE"), "{unknown:?}");
-    let revoked = storage.publish(&["P2ZX".into(), "K7QM".into()], roster.clone()).await;
+    let revoked = storage.publish(&["P2ZX".into(), "K7QM".into()], roster.clone(), audit("published"), now()).await;
     assert!(matches!(revoked, Err(StorageError::DeviceRevoked(ref id)) if id == "K7QM"), "{revoked:?}");
     let (nothing, _) = storage.pull("P2ZX", cursor, 100).await.expect("pull");
     assert!(nothing.is_empty(), "a refused publication leaves no event behind: {nothing:?}");
@@ -228,8 +255,8 @@ async fn publications<S: Storage>(storage: &S) {
             ..Default::default()
         }),
     };
-    storage.publish(&["P2ZX".into()], roster.clone()).await.expect("roster");
-    storage.publish(&["P2ZX".into(), "M4RN".into()], plan.clone()).await.expect("plan");
+    storage.publish(&["P2ZX".into()], roster.clone(), audit("published"), now()).await.expect("roster");
+    storage.publish(&["P2ZX".into(), "M4RN".into()], plan.clone(), audit("published"), now()).await.expect("plan");
     let (page, _) = storage.pull("P2ZX", cursor, 100).await.expect("pull");
     assert_eq!(events_of(page), [roster, plan.clone()]);
     let (page, _) = storage.pull("M4RN", 0, 100).await.expect("pull");

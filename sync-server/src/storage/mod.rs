@@ -1,29 +1,63 @@
 //! Where the server keeps what laptops push and what MDAs decide: one trait, one implementation
 //! per database. Handlers depend on [`Storage`] only; the binary picks the backend from its
-//! configuration. Every backend must pass [`conformance`].
+//! configuration. Every backend must pass `conformance`, `review_conformance` and
+//! `outreach::run_conformance`: test code, compiled only with the `conformance` feature (which
+//! this crate's tests and the `tests/` crate turn on), never into the release library.
 //!
 //! Architecture invariant: a push is acknowledged only after its transaction committed durably,
 //! and a stored (id, revision) is never overwritten.
 
+#[cfg(feature = "conformance")]
 pub mod conformance;
+pub mod migrations;
 pub mod outreach;
 pub mod postgres;
 mod postgres_outreach;
 mod postgres_review;
 pub mod review;
+#[cfg(feature = "conformance")]
 pub mod review_conformance;
 pub mod sqlite;
 mod sqlite_outreach;
 mod sqlite_review;
 
 use fieldkit_protocol::{ApplicationRecord, Decision, Event, RecordResult};
+use review::NewAudit;
 use std::future::Future;
+use time::OffsetDateTime;
 use uuid::Uuid;
+
+/// What kind of failure the database reported, so callers decide on the kind (retry, "already
+/// exists") and never on the message's words.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DatabaseError {
+    /// A unique or primary-key constraint refused a row: it exists already.
+    UniqueViolation,
+    /// Another constraint refused the change (a check, a foreign key, not null, a trigger such
+    /// as the audit log's append-only guard).
+    ConstraintViolation,
+    /// Concurrent transactions could not both proceed (PostgreSQL's serialization failure or
+    /// deadlock, SQLite busy or locked): nothing was changed; the whole transaction may be retried.
+    SerializationFailure,
+    /// A row the query required was not there.
+    NotFound,
+    /// The database could not be reached, or the connection broke.
+    Unavailable,
+    /// Anything else: a bug, damaged data, a full disk.
+    Other,
+}
+
+impl DatabaseError {
+    /// Whether running the same transaction again may succeed.
+    pub fn is_retryable(self) -> bool {
+        matches!(self, DatabaseError::SerializationFailure | DatabaseError::Unavailable)
+    }
+}
 
 #[derive(Debug, thiserror::Error)]
 pub enum StorageError {
-    #[error("database error: {0}")]
-    Database(String),
+    #[error("database error: {message}")]
+    Database { kind: DatabaseError, message: String },
     #[error("no application {0} revision {1}")]
     NotFound(Uuid, u32),
     #[error("application {0} revision {1} already has a decision")]
@@ -42,6 +76,21 @@ pub enum StorageError {
     AccountExists(String),
     #[error("no account named {0}")]
     UnknownAccount(String),
+}
+
+impl StorageError {
+    /// A database failure of `kind`.
+    pub fn database(kind: DatabaseError, message: impl Into<String>) -> StorageError {
+        StorageError::Database { kind, message: message.into() }
+    }
+
+    /// The kind of database failure, if this is one.
+    pub fn database_kind(&self) -> Option<DatabaseError> {
+        match self {
+            StorageError::Database { kind, .. } => Some(*kind),
+            _ => None,
+        }
+    }
 }
 
 /// A laptop enrolled in the deployment: its id, bound to one client certificate by the
@@ -109,7 +158,7 @@ pub trait Storage: Send + Sync + 'static {
 
     /// Records an MDA's decision on one revision and queues it for the laptop that sent it,
     /// without an audit entry or a delivery job: the bare storage step, for tests. People decide
-    /// through [`review::ReviewStorage::decide_many`] (the console, `huduma-sync decide`).
+    /// through [`crate::service::review::decide`] (the console, `huduma-sync decide`).
     fn decide(
         &self,
         application_id: Uuid,
@@ -126,12 +175,15 @@ pub trait Storage: Send + Sync + 'static {
     /// How many application revisions are stored.
     fn count(&self) -> impl Future<Output = Result<u64, StorageError>> + Send;
 
-    /// Registers a laptop's certificate. Ids are never reused, even after revocation, so that
-    /// everything a device ever sent stays attributable to one certificate history.
+    /// Registers a laptop's certificate and appends `audit`, in one transaction. Ids are never
+    /// reused, even after revocation, so that everything a device ever sent stays attributable to
+    /// one certificate history.
     fn enrol_device(
         &self,
         device_id: &str,
         fingerprint: &str,
+        audit: NewAudit,
+        now: OffsetDateTime,
     ) -> impl Future<Output = Result<Device, StorageError>> + Send;
 
     /// The device holding the certificate with this fingerprint, revoked or not.
@@ -140,20 +192,39 @@ pub trait Storage: Send + Sync + 'static {
         fingerprint: &str,
     ) -> impl Future<Output = Result<Option<Device>, StorageError>> + Send;
 
-    /// Marks a device revoked (idempotent: revoking twice keeps the first time).
-    fn revoke_device(&self, device_id: &str) -> impl Future<Output = Result<Device, StorageError>> + Send;
+    /// Marks a device revoked and appends `audit`, in one transaction (idempotent: revoking twice
+    /// keeps the first time).
+    fn revoke_device(
+        &self,
+        device_id: &str,
+        audit: NewAudit,
+        now: OffsetDateTime,
+    ) -> impl Future<Output = Result<Device, StorageError>> + Send;
 
     /// Every enrolled device, oldest first.
     fn devices(&self) -> impl Future<Output = Result<Vec<Device>, StorageError>> + Send;
 
-    /// Appends `event` to the stream of each device in `device_ids`, in one transaction: if any
-    /// is unknown or revoked, nothing is published.
-    fn publish(&self, device_ids: &[String], event: Event) -> impl Future<Output = Result<(), StorageError>> + Send;
+    /// Appends `event` to the stream of each device in `device_ids`, and `audit` to the audit log,
+    /// in one transaction: if any device is unknown or revoked, nothing is published.
+    fn publish(
+        &self,
+        device_ids: &[String],
+        event: Event,
+        audit: NewAudit,
+        now: OffsetDateTime,
+    ) -> impl Future<Output = Result<(), StorageError>> + Send;
 
-    /// Keeps catalogue `version` (which must be newer than every one kept) and publishes it to
-    /// every unrevoked device, in one transaction; says how many devices it went to. Devices
-    /// enrolled later receive the newest catalogue as their first event.
-    fn publish_catalogue(&self, version: u32, text: &str) -> impl Future<Output = Result<usize, StorageError>> + Send;
+    /// Keeps catalogue `version` (which must be newer than every one kept), publishes it to every
+    /// unrevoked device and appends the audit entry `audit` makes of the number of devices, in one
+    /// transaction; says how many devices it went to. Devices enrolled later receive the newest
+    /// catalogue as their first event.
+    fn publish_catalogue(
+        &self,
+        version: u32,
+        text: &str,
+        audit: impl FnOnce(usize) -> NewAudit + Send + 'static,
+        now: OffsetDateTime,
+    ) -> impl Future<Output = Result<usize, StorageError>> + Send;
 
     /// The newest published catalogue: its version and text.
     fn latest_catalogue(&self) -> impl Future<Output = Result<Option<(u32, String)>, StorageError>> + Send;

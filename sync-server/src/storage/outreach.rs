@@ -1,11 +1,11 @@
 //! Outreach plans made on laptops and citizens' feedback from the tents: a third trait beside
 //! [`super::Storage`] and [`super::review::ReviewStorage`], implemented by both backends and held
-//! to [`run_conformance`].
+//! to `run_conformance` (with the `conformance` feature).
 //!
 //! Architecture invariant: a plan is kept only with every laptop it names enrolled and
 //! unrevoked, and it is published to exactly those laptops in the same transaction.
 
-use super::{Storage, StorageError};
+use super::StorageError;
 use fieldkit_protocol::{ComplaintCategory, FeedbackRecord, OutreachPlan, PlanOutcome};
 use serde::Serialize;
 use std::future::Future;
@@ -105,14 +105,21 @@ pub(crate) fn totals_from(rows: impl IntoIterator<Item = String>) -> Result<Vec<
     Ok(by_outreach.into_values().collect())
 }
 
+/// An audit entry for a change the suite makes.
+#[cfg(feature = "conformance")]
+fn audit(action: &str) -> crate::storage::review::NewAudit {
+    crate::storage::review::NewAudit::new("conformance", action, "test", "")
+}
+
 /// What every backend must do with plans and feedback, on a fresh store.
-pub async fn run_conformance<S: Storage + OutreachStorage>(storage: &S) {
+#[cfg(feature = "conformance")]
+pub async fn run_conformance<S: super::Storage + OutreachStorage>(storage: &S) {
     use fieldkit_protocol::{Complaint, ComplaintBody, Event, OutreachStatus};
     let now = OffsetDateTime::from_unix_timestamp(1_795_154_400).unwrap_or(OffsetDateTime::UNIX_EPOCH);
     for (id, fingerprint) in [("K7QM", "aa"), ("M2XR", "bb"), ("P4TD", "cc")] {
-        storage.enrol_device(id, &fingerprint.repeat(32)).await.expect("enrol");
+        storage.enrol_device(id, &fingerprint.repeat(32), audit("device.enrolled"), now).await.expect("enrol");
     }
-    storage.revoke_device("P4TD").await.expect("revoke");
+    storage.revoke_device("P4TD", audit("device.revoked"), now).await.expect("revoke");
     let plan = OutreachPlan {
         id: Uuid::from_u128(0x0190_f000_0000_7000_8000_0000_0000_0a01),
         revision: 1,

@@ -7,6 +7,8 @@
 //!   transaction locks until it commits, so event numbers become visible in order and a pull
 //!   can never step its cursor past an event that commits later;
 //! - schema migrations run under an advisory lock, so nodes starting together migrate once;
+//! - every change that writes an audit entry (enrolling, revoking, publishing) takes the audit
+//!   lock first (`postgres_review.rs`), before any other lock;
 //! - a push that brings a new revision share-locks the application's earlier revisions, and a
 //!   decision locks the revisions it decides (`postgres_review.rs`), so a resubmission through
 //!   one node and a decision through another are ordered: the decision on a superseded revision
@@ -14,177 +16,18 @@
 //!
 //! The review console's tables and queries are in `postgres_review.rs`.
 
-use super::review::ReviewPlacement;
-use super::{Device, SequencedEvent, Storage, StorageError, StoredApplication};
+use super::migrations::Migration;
+use super::postgres_review::{append_audit, lock_audit};
+use super::review::{NewAudit, ReviewPlacement};
+use super::{DatabaseError, Device, SequencedEvent, Storage, StorageError, StoredApplication};
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
 use fieldkit_protocol::{ApplicationRecord, Decision, Event, PushOutcome, RecordResult};
+use time::OffsetDateTime;
 use tokio_postgres::{GenericClient, NoTls};
 use uuid::Uuid;
 
-/// Numbered migrations; `MIGRATIONS[n - 1]` takes the schema to version `n`. Never edit one
-/// that has shipped: add the next.
-const MIGRATIONS: &[&str] = &[
-    // 1: applications, decisions, per-device event streams, the device registry.
-    r#"
-CREATE TABLE applications (
-    id                uuid    NOT NULL,
-    revision          integer NOT NULL,
-    device_id         text    NOT NULL,
-    content_hash      text    NOT NULL,
-    catalogue_version bigint  NOT NULL,
-    service_id        text    NOT NULL,
-    reference         text    NOT NULL,
-    body              text    NOT NULL,
-    received_at       timestamptz NOT NULL DEFAULT now(),
-    PRIMARY KEY (id, revision)
-);
-CREATE TABLE decisions (
-    application_id uuid    NOT NULL,
-    revision       integer NOT NULL,
-    decision       text    NOT NULL,
-    decided_at     timestamptz NOT NULL DEFAULT now(),
-    PRIMARY KEY (application_id, revision)
-);
-CREATE TABLE event_heads (
-    device_id text PRIMARY KEY,
-    last_seq  bigint NOT NULL
-);
-CREATE TABLE events (
-    device_id text   NOT NULL,
-    seq       bigint NOT NULL,
-    payload   text   NOT NULL,
-    PRIMARY KEY (device_id, seq)
-);
-CREATE TABLE devices (
-    id          text PRIMARY KEY,
-    fingerprint text NOT NULL UNIQUE,
-    enrolled_at timestamptz NOT NULL DEFAULT now(),
-    revoked_at  timestamptz
-);
-"#,
-    // 2: published catalogues, so devices enrolled later receive the newest.
-    r#"
-CREATE TABLE catalogues (
-    version      bigint PRIMARY KEY,
-    text         text NOT NULL,
-    published_at timestamptz NOT NULL DEFAULT now()
-);
-"#,
-    // 3: the review console: where each application sits (outreach, Kenyan day of capture), who
-    // decided, when devices last synced, console accounts and sessions, failed logins, the
-    // append-only audit log, outbound deliveries and their log.
-    //
-    // Placement is read from the body as `ReviewPlacement::of` reads it: outreach id and name
-    // only when they are strings, the capture time only when it is a whole number of seconds in
-    // years 1..=9999, else the day the row was received. Bodies are read as `json`, not `jsonb`,
-    // which refuses a `\u0000` escape anywhere in a citizen's answers. Dates are written with
-    // `to_char`, whatever the server's DateStyle.
-    //
-    // The audit log's `at` stays text: it is the exact string each entry's hash covers.
-    r#"
-ALTER TABLE applications
-    ADD COLUMN outreach_id   text,
-    ADD COLUMN outreach_name text,
-    ADD COLUMN captured_on   text;
-UPDATE applications a SET
-    outreach_id = CASE WHEN json_typeof(j.b #> '{application,outreach,id}') = 'string'
-        THEN j.b #>> '{application,outreach,id}' END,
-    outreach_name = CASE WHEN json_typeof(j.b #> '{application,outreach,name}') = 'string'
-        THEN j.b #>> '{application,outreach,name}' END,
-    captured_on = to_char((coalesce(
-        CASE WHEN json_typeof(j.b #> '{application,created_at}') = 'number'
-                AND (j.b #>> '{application,created_at}') ~ '^-?[0-9]{1,12}$'
-            THEN CASE WHEN (j.b #>> '{application,created_at}')::bigint BETWEEN -62135596800 AND 253402300799
-                THEN to_timestamp((j.b #>> '{application,created_at}')::bigint) END
-        END,
-        a.received_at) AT TIME ZONE 'UTC') + interval '3 hours', 'YYYY-MM-DD')
-FROM (SELECT id, revision, body::json AS b FROM applications) j
-WHERE j.id = a.id AND j.revision = a.revision;
-CREATE INDEX applications_by_service ON applications (service_id, captured_on);
-CREATE INDEX applications_by_batch ON applications (device_id, captured_on);
-ALTER TABLE decisions ADD COLUMN decided_by text;
-ALTER TABLE devices ADD COLUMN last_seen_at timestamptz;
-CREATE TABLE console_accounts (
-    username      text PRIMARY KEY,
-    display_name  text NOT NULL,
-    role          text NOT NULL CHECK (role IN ('technician', 'admin')),
-    mda           text,
-    password_hash text NOT NULL,
-    disabled      boolean NOT NULL DEFAULT false,
-    created_at    timestamptz NOT NULL,
-    CHECK ((role = 'technician') = (mda IS NOT NULL))
-);
-CREATE TABLE console_sessions (
-    token_hash   text PRIMARY KEY,
-    username     text NOT NULL REFERENCES console_accounts (username),
-    csrf_token   text NOT NULL,
-    created_at   bigint NOT NULL,
-    last_seen_at bigint NOT NULL
-);
-CREATE INDEX console_sessions_by_user ON console_sessions (username);
-CREATE TABLE login_failures (
-    key text   NOT NULL,
-    at  bigint NOT NULL
-);
-CREATE INDEX login_failures_by_key ON login_failures (key, at);
-CREATE TABLE console_audit (
-    seq     bigint PRIMARY KEY,
-    at      text NOT NULL,
-    actor   text NOT NULL,
-    action  text NOT NULL,
-    subject text NOT NULL,
-    detail  text NOT NULL,
-    hash    text NOT NULL
-);
-CREATE FUNCTION console_audit_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-    RAISE EXCEPTION 'the audit log is append-only' USING ERRCODE = 'insufficient_privilege';
-END
-$$;
-CREATE TRIGGER console_audit_append_only BEFORE UPDATE OR DELETE OR TRUNCATE ON console_audit
-    FOR EACH STATEMENT EXECUTE FUNCTION console_audit_append_only();
-CREATE TABLE deliveries (
-    application_id  uuid    NOT NULL,
-    revision        integer NOT NULL,
-    mda             text    NOT NULL,
-    state           text    NOT NULL CHECK (state IN ('pending', 'delivered', 'failed')),
-    attempts        integer NOT NULL DEFAULT 0,
-    next_attempt_at bigint  NOT NULL,
-    PRIMARY KEY (application_id, revision)
-);
-CREATE INDEX deliveries_due ON deliveries (mda, next_attempt_at) WHERE state = 'pending';
-CREATE TABLE delivery_attempts (
-    id             bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-    application_id uuid        NOT NULL,
-    revision       integer     NOT NULL,
-    mda            text        NOT NULL,
-    attempt        integer     NOT NULL,
-    at             timestamptz NOT NULL,
-    status         integer,
-    outcome        text        NOT NULL,
-    error          text
-);
-CREATE INDEX delivery_attempts_by_mda ON delivery_attempts (mda, id);
-"#,
-    // 4: outreach plans made on laptops (newest revision each) and citizens' feedback.
-    r#"
-CREATE TABLE plans (
-    id          uuid PRIMARY KEY,
-    revision    integer NOT NULL,
-    plan        text NOT NULL,
-    uploaded_by text NOT NULL,
-    updated_at  timestamptz NOT NULL
-);
-CREATE TABLE feedback (
-    id          uuid PRIMARY KEY,
-    device_id   text NOT NULL,
-    outreach_id uuid,
-    record      text NOT NULL,
-    received_at timestamptz NOT NULL
-);
-CREATE INDEX feedback_by_outreach ON feedback (outreach_id);
-"#,
-];
+/// Numbered migrations ([`super::migrations::POSTGRES`]), recorded in `schema_migrations`.
+const MIGRATIONS: &[Migration] = super::migrations::POSTGRES;
 
 /// The schema version this build migrates to.
 pub const LATEST_SCHEMA: usize = MIGRATIONS.len();
@@ -204,15 +47,52 @@ pub struct PostgresStorage {
 
 /// The error and its causes: tokio-postgres says only "db error" and keeps the server's message
 /// in the source.
-pub(super) fn db(e: impl std::error::Error) -> StorageError {
+/// Its kind is that of the first error in the chain that says one (the server's SQLSTATE, a
+/// closed connection, a pool that cannot connect).
+pub(super) fn db(e: impl std::error::Error + 'static) -> StorageError {
     let mut message = e.to_string();
+    let mut kind = kind_of(&e);
     let mut source = e.source();
     while let Some(cause) = source {
         message.push_str(": ");
         message.push_str(&cause.to_string());
+        kind = kind.or_else(|| kind_of(cause));
         source = cause.source();
     }
-    StorageError::Database(message)
+    StorageError::database(kind.unwrap_or(DatabaseError::Other), message)
+}
+
+fn kind_of(error: &(dyn std::error::Error + 'static)) -> Option<DatabaseError> {
+    if let Some(pool) = error.downcast_ref::<deadpool_postgres::PoolError>() {
+        return Some(match pool {
+            // No connection to be had: whatever went wrong, the database is not there for us.
+            deadpool_postgres::PoolError::Backend(e) => e.code().map_or(DatabaseError::Unavailable, kind_of_state),
+            _ => DatabaseError::Unavailable,
+        });
+    }
+    let postgres = error.downcast_ref::<tokio_postgres::Error>()?;
+    match postgres.code() {
+        Some(state) => Some(kind_of_state(state)),
+        None if postgres.is_closed() => Some(DatabaseError::Unavailable),
+        None => None,
+    }
+}
+
+/// The kind of a SQLSTATE.
+pub(super) fn kind_of_state(state: &tokio_postgres::error::SqlState) -> DatabaseError {
+    use tokio_postgres::error::SqlState;
+    if *state == SqlState::UNIQUE_VIOLATION {
+        DatabaseError::UniqueViolation
+    } else if *state == SqlState::T_R_SERIALIZATION_FAILURE || *state == SqlState::T_R_DEADLOCK_DETECTED {
+        DatabaseError::SerializationFailure
+    } else if state.code().starts_with("23") || *state == SqlState::INSUFFICIENT_PRIVILEGE {
+        // Class 23: integrity constraints; the audit log's guard raises insufficient_privilege.
+        DatabaseError::ConstraintViolation
+    } else if state.code().starts_with("08") || *state == SqlState::ADMIN_SHUTDOWN {
+        DatabaseError::Unavailable
+    } else {
+        DatabaseError::Other
+    }
 }
 
 fn device_row(row: &tokio_postgres::Row) -> Device {
@@ -228,7 +108,7 @@ impl PostgresStorage {
     /// Connects and migrates no further than `target`: for testing upgrades from older schemas.
     pub async fn connect_at_version(url: &str, target: usize) -> Result<PostgresStorage, StorageError> {
         let config: tokio_postgres::Config =
-            url.parse().map_err(|e| StorageError::Database(format!("storage.url: {e}")))?;
+            url.parse().map_err(|e| StorageError::database(DatabaseError::Other, format!("storage.url: {e}")))?;
         let manager = Manager::from_config(config, NoTls, ManagerConfig { recycling_method: RecyclingMethod::Fast });
         let pool = Pool::builder(manager).max_size(16).build().map_err(db)?;
         let storage = PostgresStorage { pool };
@@ -262,9 +142,9 @@ impl PostgresStorage {
                 MIGRATIONS.len()
             )));
         }
-        for (index, migration) in MIGRATIONS.iter().enumerate().take(target).skip(current) {
-            tx.batch_execute(migration).await.map_err(db)?;
-            tx.execute("INSERT INTO schema_migrations (version) VALUES ($1)", &[&(index as i32 + 1)])
+        for migration in MIGRATIONS.iter().take(target).skip(current) {
+            tx.batch_execute(migration.sql).await.map_err(db)?;
+            tx.execute("INSERT INTO schema_migrations (version) VALUES ($1)", &[&(migration.version as i32)])
                 .await
                 .map_err(db)?;
         }
@@ -451,7 +331,10 @@ impl Storage for PostgresStorage {
                 rows.iter().map(|row| ((row.get(0), row.get(1)), row.get(2))).collect();
             for i in compare {
                 let hash = hashes.get(&(records[i].id, revision(records[i].revision))).ok_or_else(|| {
-                    StorageError::Database(format!("application {} vanished during the push", records[i].id))
+                    StorageError::database(
+                        DatabaseError::Other,
+                        format!("application {} vanished during the push", records[i].id),
+                    )
                 })?;
                 outcomes[i] = Some(if *hash == records[i].content_hash {
                     PushOutcome::AlreadyStored
@@ -557,9 +440,16 @@ impl Storage for PostgresStorage {
         Ok(row.get::<_, i64>(0) as u64)
     }
 
-    async fn enrol_device(&self, device_id: &str, fingerprint: &str) -> Result<Device, StorageError> {
+    async fn enrol_device(
+        &self,
+        device_id: &str,
+        fingerprint: &str,
+        audit: NewAudit,
+        now: OffsetDateTime,
+    ) -> Result<Device, StorageError> {
         let mut client = self.pool.get().await.map_err(db)?;
         let tx = client.transaction().await.map_err(db)?;
+        lock_audit(&*tx).await?;
         // Shares the lock `publish_catalogue` takes exclusively: a device enrolled while a
         // catalogue is published gets it either here or from the publication, never neither.
         tx.batch_execute("LOCK TABLE catalogues IN SHARE MODE").await.map_err(db)?;
@@ -579,6 +469,7 @@ impl Storage for PostgresStorage {
         let device = Self::device_where(&*tx, "id", device_id)
             .await?
             .ok_or_else(|| StorageError::UnknownDevice(device_id.to_string()))?;
+        append_audit(&*tx, &audit, now).await?;
         tx.commit().await.map_err(db)?;
         Ok(device)
     }
@@ -591,15 +482,24 @@ impl Storage for PostgresStorage {
         Ok(row.as_ref().map(device_row))
     }
 
-    async fn revoke_device(&self, device_id: &str) -> Result<Device, StorageError> {
-        let client = self.pool.get().await.map_err(db)?;
-        client
-            .execute("UPDATE devices SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL", &[&device_id])
+    async fn revoke_device(
+        &self,
+        device_id: &str,
+        audit: NewAudit,
+        now: OffsetDateTime,
+    ) -> Result<Device, StorageError> {
+        let mut client = self.pool.get().await.map_err(db)?;
+        let tx = client.transaction().await.map_err(db)?;
+        lock_audit(&*tx).await?;
+        tx.execute("UPDATE devices SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL", &[&device_id])
             .await
             .map_err(db)?;
-        Self::device_where(&**client, "id", device_id)
+        let device = Self::device_where(&*tx, "id", device_id)
             .await?
-            .ok_or_else(|| StorageError::UnknownDevice(device_id.into()))
+            .ok_or_else(|| StorageError::UnknownDevice(device_id.into()))?;
+        append_audit(&*tx, &audit, now).await?;
+        tx.commit().await.map_err(db)?;
+        Ok(device)
     }
 
     async fn devices(&self) -> Result<Vec<Device>, StorageError> {
@@ -608,9 +508,16 @@ impl Storage for PostgresStorage {
         Ok(rows.iter().map(device_row).collect())
     }
 
-    async fn publish(&self, device_ids: &[String], event: Event) -> Result<(), StorageError> {
+    async fn publish(
+        &self,
+        device_ids: &[String],
+        event: Event,
+        audit: NewAudit,
+        now: OffsetDateTime,
+    ) -> Result<(), StorageError> {
         let mut client = self.pool.get().await.map_err(db)?;
         let tx = client.transaction().await.map_err(db)?;
+        lock_audit(&*tx).await?;
         for id in device_ids {
             match Self::device_where(&*tx, "id", id).await? {
                 None => return Err(StorageError::UnknownDevice(id.clone())),
@@ -618,12 +525,20 @@ impl Storage for PostgresStorage {
                 Some(_) => append_event(&*tx, id, &event).await?,
             }
         }
+        append_audit(&*tx, &audit, now).await?;
         tx.commit().await.map_err(db)
     }
 
-    async fn publish_catalogue(&self, version: u32, text: &str) -> Result<usize, StorageError> {
+    async fn publish_catalogue(
+        &self,
+        version: u32,
+        text: &str,
+        audit: impl FnOnce(usize) -> NewAudit + Send + 'static,
+        now: OffsetDateTime,
+    ) -> Result<usize, StorageError> {
         let mut client = self.pool.get().await.map_err(db)?;
         let tx = client.transaction().await.map_err(db)?;
+        lock_audit(&*tx).await?;
         tx.batch_execute("LOCK TABLE catalogues IN EXCLUSIVE MODE").await.map_err(db)?;
         if let Some((latest, _)) = latest_catalogue(&*tx).await?
             && latest >= version
@@ -646,6 +561,7 @@ impl Storage for PostgresStorage {
         for device in &devices {
             append_event(&*tx, device, &event).await?;
         }
+        append_audit(&*tx, &audit(devices.len()), now).await?;
         tx.commit().await.map_err(db)?;
         Ok(devices.len())
     }
@@ -653,5 +569,37 @@ impl Storage for PostgresStorage {
     async fn latest_catalogue(&self) -> Result<Option<(u32, String)>, StorageError> {
         let client = self.pool.get().await.map_err(db)?;
         latest_catalogue(&**client).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tokio_postgres::error::SqlState;
+
+    #[test]
+    fn sqlstates_are_read_as_kinds() {
+        for (state, kind) in [
+            (SqlState::UNIQUE_VIOLATION, DatabaseError::UniqueViolation),
+            (SqlState::T_R_SERIALIZATION_FAILURE, DatabaseError::SerializationFailure),
+            (SqlState::T_R_DEADLOCK_DETECTED, DatabaseError::SerializationFailure),
+            (SqlState::CHECK_VIOLATION, DatabaseError::ConstraintViolation),
+            (SqlState::FOREIGN_KEY_VIOLATION, DatabaseError::ConstraintViolation),
+            (SqlState::INSUFFICIENT_PRIVILEGE, DatabaseError::ConstraintViolation),
+            (SqlState::CONNECTION_FAILURE, DatabaseError::Unavailable),
+            (SqlState::ADMIN_SHUTDOWN, DatabaseError::Unavailable),
+            (SqlState::UNDEFINED_TABLE, DatabaseError::Other),
+        ] {
+            assert_eq!(kind_of_state(&state), kind, "{}", state.code());
+        }
+    }
+
+    #[tokio::test]
+    async fn a_database_that_is_not_there_is_unavailable() {
+        // A Unix socket directory with no server in it: the pool cannot connect.
+        let dir = tempfile::tempdir().expect("tempdir");
+        let url = format!("host={} dbname=none user=none connect_timeout=2", dir.path().display());
+        let error = PostgresStorage::connect(&url).await.err().expect("no server");
+        assert_eq!(error.database_kind(), Some(DatabaseError::Unavailable), "{error}");
     }
 }

@@ -43,7 +43,7 @@ impl OutreachStorage for PostgresStorage {
                 Some(_) => {}
             }
         }
-        let text = serde_json::to_string(&plan).map_err(|e| StorageError::Database(e.to_string()))?;
+        let text = serde_json::to_string(&plan).map_err(db)?;
         tx.execute(
             "UPDATE plans SET revision = $2, plan = $3, uploaded_by = $4, updated_at = to_timestamp($5) WHERE id = $1",
             &[&plan.id, &revision(plan.revision), &text, &device_id, &timestamp(now)],
@@ -86,7 +86,7 @@ impl OutreachStorage for PostgresStorage {
         let tx = client.transaction().await.map_err(db)?;
         let mut ids = Vec::with_capacity(records.len());
         for record in &records {
-            let text = serde_json::to_string(record).map_err(|e| StorageError::Database(e.to_string()))?;
+            let text = serde_json::to_string(record).map_err(db)?;
             tx.execute(
                 "INSERT INTO feedback (id, device_id, outreach_id, record, received_at)
                  VALUES ($1, $2, $3, $4, to_timestamp($5)) ON CONFLICT (id) DO NOTHING",

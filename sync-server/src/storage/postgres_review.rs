@@ -17,10 +17,11 @@ use super::StorageError;
 use super::postgres::{PostgresStorage, append_event, db, revision};
 use super::review::{
     AuditEntry, BatchSummary, ConsoleRole, ConsoleSession, ConsoleUser, DecideOutcome, DeliveryAttempt, DeliveryJob,
-    DeliveryResult, NewAudit, ReviewFilter, ReviewItem, ReviewStatus, ReviewStorage, audit_hash, rfc3339,
+    DeliveryResult, NewAudit, Planned, ReviewFilter, ReviewItem, ReviewStatus, ReviewStorage, RevisionState,
+    audit_hash, rfc3339,
 };
 use super::sqlite_review::like_pattern;
-use fieldkit_protocol::{ApplicationRecord, Decision, Event};
+use fieldkit_protocol::{ApplicationRecord, Event};
 use time::OffsetDateTime;
 use tokio_postgres::types::{FromSql, ToSql};
 use tokio_postgres::{GenericClient, IsolationLevel, Row};
@@ -49,13 +50,17 @@ fn small(value: u32) -> i32 {
 
 /// Takes the audit lock until the caller's transaction ends: before anything else the
 /// transaction locks, see the module comment.
-async fn lock_audit(tx: &impl GenericClient) -> Result<(), StorageError> {
+pub(super) async fn lock_audit(tx: &impl GenericClient) -> Result<(), StorageError> {
     tx.execute("SELECT pg_advisory_xact_lock($1)", &[&AUDIT_LOCK]).await.map_err(db)?;
     Ok(())
 }
 
 /// Appends one audit entry inside the caller's transaction, which holds [`lock_audit`].
-async fn append_audit(tx: &impl GenericClient, entry: &NewAudit, now: OffsetDateTime) -> Result<(), StorageError> {
+pub(super) async fn append_audit(
+    tx: &impl GenericClient,
+    entry: &NewAudit,
+    now: OffsetDateTime,
+) -> Result<(), StorageError> {
     let last = tx.query_opt("SELECT seq, hash FROM console_audit ORDER BY seq DESC LIMIT 1", &[]).await.map_err(db)?;
     let (prev_seq, prev_hash) = match &last {
         Some(row) => (get::<i64>(row, 0)?, get::<String>(row, 1)?),
@@ -498,12 +503,10 @@ impl ReviewStorage for PostgresStorage {
         rows.iter().map(item).collect()
     }
 
-    async fn decide_many(
+    async fn record_decisions(
         &self,
-        services: &[String],
-        decisions: Vec<(Uuid, u32, Decision)>,
-        actor: &str,
-        mda: &str,
+        revisions: Vec<(Uuid, u32)>,
+        plan: impl FnOnce(Vec<Option<RevisionState>>) -> Vec<Planned> + Send + 'static,
         now: OffsetDateTime,
     ) -> Result<Vec<DecideOutcome>, StorageError> {
         let mut client = self.pool.get().await.map_err(db)?;
@@ -511,52 +514,49 @@ impl ReviewStorage for PostgresStorage {
         lock_audit(&*tx).await?;
         // Lock every revision of these applications, in one order: a resubmission through another
         // node either committed before (and is seen below) or waits until this commits.
-        let ids: Vec<Uuid> = decisions.iter().map(|(id, ..)| *id).collect();
+        let ids: Vec<Uuid> = revisions.iter().map(|(id, _)| *id).collect();
         tx.query("SELECT 1 FROM applications WHERE id = ANY($1) ORDER BY id, revision FOR NO KEY UPDATE", &[&ids])
             .await
             .map_err(db)?;
-        let mut outcomes = Vec::with_capacity(decisions.len());
-        let mut events = Vec::new();
-        for (id, revision_number, decision) in decisions {
-            let rev = revision(revision_number);
-            let found = tx
+        let mut states = Vec::with_capacity(revisions.len());
+        for (id, revision_number) in &revisions {
+            let row = tx
                 .query_opt(
-                    "SELECT device_id, service_id, (SELECT max(l.revision) FROM applications l WHERE l.id = a.id)
+                    "SELECT device_id, service_id, (SELECT max(l.revision) FROM applications l WHERE l.id = a.id),
+                        EXISTS (SELECT 1 FROM decisions d WHERE d.application_id = a.id AND d.revision = a.revision)
                      FROM applications a WHERE a.id = $1 AND a.revision = $2",
-                    &[&id, &rev],
+                    &[id, &revision(*revision_number)],
                 )
                 .await
                 .map_err(db)?;
-            let Some(row) = found else {
-                outcomes.push(DecideOutcome::NotFound);
-                continue;
+            states.push(match row {
+                None => None,
+                Some(row) => Some(RevisionState {
+                    device_id: get(&row, 0)?,
+                    service_id: get(&row, 1)?,
+                    latest_revision: unsigned(get(&row, 2)?, "revision")?,
+                    decided: get(&row, 3)?,
+                }),
+            });
+        }
+        let mut outcomes = Vec::with_capacity(revisions.len());
+        let mut events = Vec::new();
+        for planned in plan(states) {
+            let write = match planned {
+                Planned::Outcome(outcome) => {
+                    outcomes.push(outcome);
+                    continue;
+                }
+                Planned::Write(write) => write,
             };
-            let (device, service, latest): (String, String, Option<i32>) =
-                (get(&row, 0)?, get(&row, 1)?, get(&row, 2)?);
-            if !services.contains(&service) {
-                outcomes.push(DecideOutcome::NotFound);
-                continue;
-            }
-            let decided = tx
-                .query_opt("SELECT 1 FROM decisions WHERE application_id = $1 AND revision = $2", &[&id, &rev])
-                .await
-                .map_err(db)?
-                .is_some();
-            if decided {
-                outcomes.push(DecideOutcome::AlreadyDecided);
-                continue;
-            }
-            if latest.is_some_and(|latest| latest > rev) {
-                outcomes.push(DecideOutcome::Superseded);
-                continue;
-            }
-            let text = serde_json::to_string(&decision).map_err(db)?;
+            let (id, rev) = (write.application_id, revision(write.revision));
+            let text = serde_json::to_string(&write.decision).map_err(db)?;
             // `Storage::decide` takes no locks: a decision it is committing is met here.
             let inserted = tx
                 .execute(
                     "INSERT INTO decisions (application_id, revision, decision, decided_by, decided_at)
                      VALUES ($1, $2, $3, $4, to_timestamp($5::bigint)) ON CONFLICT DO NOTHING",
-                    &[&id, &rev, &text, &actor, &now.unix_timestamp()],
+                    &[&id, &rev, &text, &write.decided_by, &now.unix_timestamp()],
                 )
                 .await
                 .map_err(db)?;
@@ -564,33 +564,18 @@ impl ReviewStorage for PostgresStorage {
                 outcomes.push(DecideOutcome::AlreadyDecided);
                 continue;
             }
-            let status = ReviewStatus::of(Some(&decision));
-            let detail = match &decision {
-                Decision::Accepted => String::new(),
-                Decision::Rejected { reason } => reason.clone(),
-                Decision::Queried { question } => question.clone(),
-            };
-            append_audit(
-                &*tx,
-                &NewAudit::new(
-                    actor,
-                    &format!("decision.{}", status.as_str()),
-                    format!("application:{id}/{revision_number}"),
-                    detail,
-                ),
-                now,
-            )
-            .await?;
-            if decision == Decision::Accepted {
+            append_audit(&*tx, &write.audit, now).await?;
+            if let Some(mda) = &write.delivery_to {
                 tx.execute(
                     "INSERT INTO deliveries (application_id, revision, mda, state, next_attempt_at)
                      VALUES ($1, $2, $3, 'pending', $4)",
-                    &[&id, &rev, &mda, &now.unix_timestamp()],
+                    &[&id, &rev, mda, &now.unix_timestamp()],
                 )
                 .await
                 .map_err(db)?;
             }
-            events.push((device, Event::Review { application_id: id, revision: revision_number, decision }));
+            let event = Event::Review { application_id: id, revision: write.revision, decision: write.decision };
+            events.push((write.device_id, event));
             outcomes.push(DecideOutcome::Decided);
         }
         // The devices' event counters last and in byte order (each device's events keep their

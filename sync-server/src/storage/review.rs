@@ -8,7 +8,8 @@
 //!
 //! Architecture invariants:
 //! - a decision, its event for the laptop, its audit entry and (when accepted) its delivery job
-//!   commit together or not at all;
+//!   commit together or not at all ([`ReviewStorage::record_decisions`]); what may be decided is
+//!   decided once, in `crate::service::review`, not per backend;
 //! - the audit log is append-only (the databases refuse UPDATE and DELETE on it) and hash-chained;
 //! - an application is listed, opened and exported only through a filter that names the services
 //!   the reader may see.
@@ -171,6 +172,38 @@ pub enum DecideOutcome {
     NotFound,
     /// A newer revision exists (the laptop resubmitted): decide on that one.
     Superseded,
+}
+
+/// What a decision on one revision must know, read inside the deciding transaction (which holds
+/// the locks that keep it true until commit).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RevisionState {
+    pub device_id: String,
+    pub service_id: String,
+    /// The newest revision of the application stored.
+    pub latest_revision: u32,
+    pub decided: bool,
+}
+
+/// A decision to record, with everything that commits with it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DecisionWrite {
+    pub application_id: Uuid,
+    pub revision: u32,
+    /// The laptop the decision goes back to.
+    pub device_id: String,
+    pub decision: Decision,
+    pub decided_by: String,
+    pub audit: NewAudit,
+    /// The MDA whose system an accepted application is delivered to.
+    pub delivery_to: Option<String>,
+}
+
+/// What the rule made of one requested decision: an outcome already, or a write.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Planned {
+    Outcome(DecideOutcome),
+    Write(Box<DecisionWrite>),
 }
 
 /// One entry of the console's audit log.
@@ -445,15 +478,16 @@ pub trait ReviewStorage: Send + Sync + 'static {
         except: Uuid,
     ) -> impl Future<Output = Result<Vec<ReviewItem>, StorageError>> + Send;
 
-    /// Decides each revision (limited to `services`), each with its event for the laptop, its
-    /// audit entry by `actor` and, when accepted, a delivery job for `mda_of` its service — all in
-    /// one transaction. Says what happened to each.
-    fn decide_many(
+    /// The deciding transaction: reads the [`RevisionState`] of each of `revisions` (`None` for
+    /// one never pushed), asks `plan` (the rule, [`crate::service::review::plan`]) what to do with
+    /// each, writes each [`DecisionWrite`] — the decision, its audit entry, its delivery job and
+    /// its event for the laptop — and commits, all in one transaction; says what became of each.
+    /// A write whose revision turns out to be decided already (by a concurrent bare
+    /// [`super::Storage::decide`]) is [`DecideOutcome::AlreadyDecided`] and writes nothing.
+    fn record_decisions(
         &self,
-        services: &[String],
-        decisions: Vec<(Uuid, u32, Decision)>,
-        actor: &str,
-        mda: &str,
+        revisions: Vec<(Uuid, u32)>,
+        plan: impl FnOnce(Vec<Option<RevisionState>>) -> Vec<Planned> + Send + 'static,
         now: OffsetDateTime,
     ) -> impl Future<Output = Result<Vec<DecideOutcome>, StorageError>> + Send;
 

@@ -6,6 +6,8 @@ use super::review::{
     ReviewStatus, ReviewStorage, verify_audit_chain,
 };
 use super::{Storage, StorageError};
+use crate::service::Actor;
+use crate::service::review::{Reviewer, decide};
 use fieldkit_protocol::{ApplicationRecord, Decision, Event};
 use serde_json::json;
 use time::OffsetDateTime;
@@ -58,6 +60,7 @@ pub async fn run<S: Storage + ReviewStorage>(storage: &S) {
     accounts_and_sessions(storage).await;
     review_and_decisions(storage).await;
     deliveries(storage).await;
+    audited_changes(storage).await;
     // Everything above was audited, and the chain holds.
     let chain = storage.audit_chain().await.expect("chain");
     assert!(chain.len() >= 6, "audited: {chain:?}");
@@ -227,32 +230,25 @@ async fn review_and_decisions<S: Storage + ReviewStorage>(storage: &S) {
 
     // Decide: accept, reject, query; a second decision on a revision and a foreign service are refused.
     let ids: Vec<Uuid> = (1..=5).map(|n| record(n, 1, ID, "", 0, None).id).collect();
-    let outcomes = storage
-        .decide_many(
-            &services(&[ID]),
-            vec![
-                (ids[0], 1, Decision::Accepted),
-                (ids[1], 1, Decision::Rejected { reason: "Photo unclear".into() }),
-                (ids[3], 1, Decision::Queried { question: "Which sub-location?".into() }),
-                (ids[2], 1, Decision::Accepted),
-                (Uuid::nil(), 1, Decision::Accepted),
-            ],
-            "wambui.nrb",
-            "nrb",
-            at(DAY1 + 3600),
-        )
-        .await
-        .expect("decide");
+    let wambui = Reviewer::new(Actor::account("wambui.nrb"), &services(&[ID]), "nrb");
+    let outcomes = decide(
+        storage,
+        &wambui,
+        vec![
+            (ids[0], 1, Decision::Accepted),
+            (ids[1], 1, Decision::Rejected { reason: "Photo unclear".into() }),
+            (ids[3], 1, Decision::Queried { question: "Which sub-location?".into() }),
+            (ids[2], 1, Decision::Accepted),
+            (Uuid::nil(), 1, Decision::Accepted),
+        ],
+        at(DAY1 + 3600),
+    )
+    .await
+    .expect("decide");
     use DecideOutcome::*;
     assert_eq!(outcomes, [Decided, Decided, Decided, NotFound, NotFound]);
-    let again = storage
-        .decide_many(
-            &services(&[ID]),
-            vec![(ids[0], 1, Decision::Rejected { reason: "x".into() })],
-            "other",
-            "nrb",
-            at(DAY1),
-        )
+    let other = Reviewer::new(Actor::account("other"), &services(&[ID]), "nrb");
+    let again = decide(storage, &other, vec![(ids[0], 1, Decision::Rejected { reason: "x".into() })], at(DAY1))
         .await
         .expect("again");
     assert_eq!(again, [AlreadyDecided]);
@@ -292,13 +288,22 @@ async fn review_and_decisions<S: Storage + ReviewStorage>(storage: &S) {
     storage.push("laptop-b", vec![record(5, 2, ID, "12345678", DAY1, None)]).await.expect("resubmit b");
     let id_services = services(&[ID]);
     let decide = |revision| {
-        storage.decide_many(&id_services, vec![(ids[4], revision, Decision::Accepted)], "w", "nrb", at(DAY1))
+        let (reviewer, id) = (Reviewer::new(Actor::account("w"), &id_services, "nrb"), ids[4]);
+        async move { decide(storage, &reviewer, vec![(id, revision, Decision::Accepted)], at(DAY1)).await }
     };
     assert_eq!(decide(1).await.expect("old revision"), [Superseded]);
     assert_eq!(decide(2).await.expect("new revision"), [Decided]);
 
     // Devices: last seen.
-    storage.enrol_device("K7QM", "ab".repeat(32).as_str()).await.expect("enrol");
+    storage
+        .enrol_device(
+            "K7QM",
+            "ab".repeat(32).as_str(),
+            NewAudit::new("conformance", "device.enrolled", "device:K7QM", ""),
+            at(DAY1),
+        )
+        .await
+        .expect("enrol");
     storage.touch_device("K7QM", at(DAY1)).await.expect("touch");
     storage.touch_device("K7QM", at(DAY1 - 600)).await.expect("an earlier time, committed later");
     let seen = storage.devices_last_seen().await.expect("seen");
@@ -343,4 +348,60 @@ async fn deliveries<S: ReviewStorage>(storage: &S) {
     );
     assert!(log[0].reference.starts_with("K7QM-"));
     assert!(storage.delivery_log("sha", 10).await.expect("log").is_empty());
+}
+
+/// The device registry and publications write their audit entry in the change's own
+/// transaction: a change that commits adds exactly its entry, a refused one adds nothing.
+async fn audited_changes<S: Storage + ReviewStorage>(storage: &S) {
+    let now = at(DAY1 + 7200);
+    let entry = |action: &str, subject: &str| NewAudit::new("cli:root", action, subject, "detail");
+    let last = |chain: &[super::review::AuditEntry]| {
+        chain.last().map(|e| (e.actor.clone(), e.action.clone(), e.subject.clone(), e.detail.clone()))
+    };
+    let count = || async { storage.audit_chain().await.expect("chain").len() };
+
+    let before = count().await;
+    storage.enrol_device("A7DT", &"a7".repeat(32), entry("device.enrolled", "device:A7DT"), now).await.expect("enrol");
+    let chain = storage.audit_chain().await.expect("chain");
+    assert_eq!(chain.len(), before + 1);
+    let expected = ("cli:root".to_string(), "device.enrolled".to_string(), "device:A7DT".to_string());
+    assert_eq!(last(&chain).map(|(a, b, c, _)| (a, b, c)), Some(expected));
+    assert_eq!(chain.last().map(|e| e.at.as_str()), Some("2026-11-20T08:00:00Z"), "the time given, not the database's");
+    let refused = storage.enrol_device("A7DT", &"a8".repeat(32), entry("device.enrolled", "device:A7DT"), now).await;
+    assert!(matches!(refused, Err(StorageError::DeviceExists(_))), "{refused:?}");
+    assert_eq!(count().await, before + 1, "a refused enrolment is not audited");
+
+    storage.revoke_device("A7DT", entry("device.revoked", "device:A7DT"), now).await.expect("revoke");
+    assert_eq!(count().await, before + 2);
+    let unknown = storage.revoke_device("NOPE", entry("device.revoked", "device:NOPE"), now).await;
+    assert!(matches!(unknown, Err(StorageError::UnknownDevice(_))), "{unknown:?}");
+    assert_eq!(count().await, before + 2, "revoking an unknown device is not audited");
+
+    let published = storage
+        .publish_catalogue(
+            70,
+            "version = 70",
+            |laptops| NewAudit::new("cli:root", "catalogue.published", "catalogue:70", format!("{laptops} laptops")),
+            now,
+        )
+        .await
+        .expect("publish");
+    let chain = storage.audit_chain().await.expect("chain");
+    assert_eq!(chain.len(), before + 3);
+    assert_eq!(chain.last().map(|e| e.detail.clone()), Some(format!("{published} laptops")), "the count published");
+    let stale =
+        storage.publish_catalogue(69, "version = 69", move |_| entry("catalogue.published", "catalogue:69"), now).await;
+    assert!(matches!(stale, Err(StorageError::StaleCatalogue { .. })), "{stale:?}");
+    assert_eq!(count().await, before + 3, "a stale catalogue is not audited");
+
+    let roster = Event::Roster { officers: Vec::new() };
+    let revoked =
+        storage.publish(&["A7DT".into()], roster.clone(), entry("roster.published", "laptops:A7DT"), now).await;
+    assert!(matches!(revoked, Err(StorageError::DeviceRevoked(_))), "{revoked:?}");
+    assert_eq!(count().await, before + 3, "a refused publication is not audited");
+    storage.enrol_device("B8EU", &"b8".repeat(32), entry("device.enrolled", "device:B8EU"), now).await.expect("enrol");
+    storage.publish(&["B8EU".into()], roster, entry("roster.published", "laptops:B8EU"), now).await.expect("publish");
+    let chain = storage.audit_chain().await.expect("chain");
+    assert_eq!(chain.len(), before + 5);
+    assert_eq!(chain.last().map(|e| e.action.as_str()), Some("roster.published"));
 }

@@ -2,158 +2,21 @@
 //! blocking pool; one connection behind a mutex is plenty for an outreach-sized deployment and
 //! makes every push a serial, durable transaction.
 
-use super::review::ReviewPlacement;
-use super::{Device, SequencedEvent, Storage, StorageError, StoredApplication};
+use super::migrations::Migration;
+use super::review::{NewAudit, ReviewPlacement};
+use super::sqlite_review::append_audit;
+use super::{DatabaseError, Device, SequencedEvent, Storage, StorageError, StoredApplication};
 use fieldkit_protocol::{ApplicationRecord, Decision, Event, PushOutcome, RecordResult};
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 use std::path::Path;
 use std::sync::{Arc, Mutex};
+use time::OffsetDateTime;
 use uuid::Uuid;
 
-/// Numbered migrations keyed by `PRAGMA user_version`; `MIGRATIONS[n - 1]` takes the schema to
-/// version `n`, in one transaction. Never edit one that has shipped: add the next. Migration 1 is
-/// the schema as first shipped, without a version; its `IF NOT EXISTS` lets such a database join
-/// the numbering.
-const MIGRATIONS: &[&str] = &[
-    // 1: applications, decisions, per-device event streams, the device registry, catalogues.
-    r#"
-CREATE TABLE IF NOT EXISTS applications (
-    id                TEXT NOT NULL,
-    revision          INTEGER NOT NULL,
-    device_id         TEXT NOT NULL,
-    content_hash      TEXT NOT NULL,
-    catalogue_version INTEGER NOT NULL,
-    service_id        TEXT NOT NULL,
-    reference         TEXT NOT NULL,
-    body              TEXT NOT NULL,
-    received_at       TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
-    PRIMARY KEY (id, revision)
-) STRICT, WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS decisions (
-    application_id TEXT NOT NULL,
-    revision       INTEGER NOT NULL,
-    decision       TEXT NOT NULL,
-    decided_at     TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
-    PRIMARY KEY (application_id, revision)
-) STRICT, WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS events (
-    seq        INTEGER PRIMARY KEY AUTOINCREMENT,
-    device_id  TEXT NOT NULL,
-    payload    TEXT NOT NULL
-) STRICT;
-CREATE INDEX IF NOT EXISTS events_by_device ON events(device_id, seq);
-CREATE TABLE IF NOT EXISTS devices (
-    id          TEXT PRIMARY KEY,
-    fingerprint TEXT NOT NULL UNIQUE,
-    enrolled_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now')),
-    revoked_at  TEXT
-) STRICT;
-CREATE TABLE IF NOT EXISTS catalogues (
-    version      INTEGER PRIMARY KEY,
-    text         TEXT NOT NULL,
-    published_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))
-) STRICT;
-"#,
-    // 2: the review console: where each application sits (outreach, Kenyan day of capture), who
-    // decided, when devices last synced, console accounts and sessions, failed logins, the
-    // append-only audit log, outbound deliveries and their log.
-    r#"
-ALTER TABLE applications ADD COLUMN outreach_id TEXT;
-ALTER TABLE applications ADD COLUMN outreach_name TEXT;
-ALTER TABLE applications ADD COLUMN captured_on TEXT;
--- As ReviewPlacement::of files a new push: text outreach ids and names only, a capture time only
--- when it is whole seconds, else the day received.
-UPDATE applications SET
-    outreach_id = CASE WHEN json_type(body, '$.application.outreach.id') = 'text'
-        THEN json_extract(body, '$.application.outreach.id') END,
-    outreach_name = CASE WHEN json_type(body, '$.application.outreach.name') = 'text'
-        THEN json_extract(body, '$.application.outreach.name') END,
-    captured_on = coalesce(
-        CASE WHEN json_type(body, '$.application.created_at') = 'integer'
-            THEN date(json_extract(body, '$.application.created_at'), 'unixepoch', '+3 hours') END,
-        date(received_at, '+3 hours'));
-CREATE INDEX applications_by_service ON applications(service_id, captured_on);
-CREATE INDEX applications_by_batch ON applications(device_id, captured_on);
-ALTER TABLE decisions ADD COLUMN decided_by TEXT;
-ALTER TABLE devices ADD COLUMN last_seen_at TEXT;
-CREATE TABLE console_accounts (
-    username      TEXT PRIMARY KEY,
-    display_name  TEXT NOT NULL,
-    role          TEXT NOT NULL CHECK (role IN ('technician', 'admin')),
-    mda           TEXT,
-    password_hash TEXT NOT NULL,
-    disabled      INTEGER NOT NULL DEFAULT 0,
-    created_at    TEXT NOT NULL,
-    CHECK ((role = 'technician') = (mda IS NOT NULL))
-) STRICT;
-CREATE TABLE console_sessions (
-    token_hash   TEXT PRIMARY KEY,
-    username     TEXT NOT NULL REFERENCES console_accounts(username),
-    csrf_token   TEXT NOT NULL,
-    created_at   INTEGER NOT NULL,
-    last_seen_at INTEGER NOT NULL
-) STRICT;
-CREATE INDEX console_sessions_by_user ON console_sessions(username);
-CREATE TABLE login_failures (
-    key TEXT NOT NULL,
-    at  INTEGER NOT NULL
-) STRICT;
-CREATE INDEX login_failures_by_key ON login_failures(key, at);
-CREATE TABLE console_audit (
-    seq     INTEGER PRIMARY KEY,
-    at      TEXT NOT NULL,
-    actor   TEXT NOT NULL,
-    action  TEXT NOT NULL,
-    subject TEXT NOT NULL,
-    detail  TEXT NOT NULL,
-    hash    TEXT NOT NULL
-) STRICT;
-CREATE TRIGGER console_audit_no_update BEFORE UPDATE ON console_audit
-    BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
-CREATE TRIGGER console_audit_no_delete BEFORE DELETE ON console_audit
-    BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
-CREATE TABLE deliveries (
-    application_id  TEXT NOT NULL,
-    revision        INTEGER NOT NULL,
-    mda             TEXT NOT NULL,
-    state           TEXT NOT NULL CHECK (state IN ('pending', 'delivered', 'failed')),
-    attempts        INTEGER NOT NULL DEFAULT 0,
-    next_attempt_at INTEGER NOT NULL,
-    PRIMARY KEY (application_id, revision)
-) STRICT;
-CREATE INDEX deliveries_due ON deliveries(state, mda, next_attempt_at);
-CREATE TABLE delivery_attempts (
-    id             INTEGER PRIMARY KEY AUTOINCREMENT,
-    application_id TEXT NOT NULL,
-    revision       INTEGER NOT NULL,
-    mda            TEXT NOT NULL,
-    attempt        INTEGER NOT NULL,
-    at             TEXT NOT NULL,
-    status         INTEGER,
-    outcome        TEXT NOT NULL,
-    error          TEXT
-) STRICT;
-CREATE INDEX delivery_attempts_by_mda ON delivery_attempts(mda, id);
-"#,
-    // 3: outreach plans made on laptops (newest revision each) and citizens' feedback.
-    r#"
-CREATE TABLE plans (
-    id          TEXT PRIMARY KEY,
-    revision    INTEGER NOT NULL,
-    plan        TEXT NOT NULL,
-    uploaded_by TEXT NOT NULL,
-    updated_at  TEXT NOT NULL
-) STRICT;
-CREATE TABLE feedback (
-    id          TEXT PRIMARY KEY,
-    device_id   TEXT NOT NULL,
-    outreach_id TEXT,
-    record      TEXT NOT NULL,
-    received_at TEXT NOT NULL
-) STRICT;
-CREATE INDEX feedback_by_outreach ON feedback(outreach_id);
-"#,
-];
+/// Numbered migrations keyed by `PRAGMA user_version` ([`super::migrations::SQLITE`]); each runs in
+/// one transaction. Migration 1 is the schema as first shipped, without a version; its
+/// `IF NOT EXISTS` lets such a database join the numbering.
+const MIGRATIONS: &[Migration] = super::migrations::SQLITE;
 
 /// The schema version this build migrates to.
 pub const LATEST_SCHEMA: usize = MIGRATIONS.len();
@@ -177,7 +40,7 @@ fn migrate(conn: &mut Connection, target: usize) -> Result<(), StorageError> {
         if current >= target {
             return Ok(());
         }
-        tx.execute_batch(MIGRATIONS[current]).map_err(db)?;
+        tx.execute_batch(MIGRATIONS[current].sql).map_err(db)?;
         tx.pragma_update(None, "user_version", current as i64 + 1).map_err(db)?;
         tx.commit().map_err(db)?;
     }
@@ -215,8 +78,27 @@ pub struct SqliteStorage {
     pub(super) conn: Arc<Mutex<Connection>>,
 }
 
-pub(super) fn db(e: impl std::fmt::Display) -> StorageError {
-    StorageError::Database(e.to_string())
+/// A failure as a [`StorageError`], its kind read from SQLite's result code.
+pub(super) fn db(e: impl std::error::Error + 'static) -> StorageError {
+    let kind = (&e as &dyn std::any::Any).downcast_ref::<rusqlite::Error>().map_or(DatabaseError::Other, kind_of);
+    StorageError::database(kind, e.to_string())
+}
+
+fn kind_of(e: &rusqlite::Error) -> DatabaseError {
+    use rusqlite::ffi;
+    match e {
+        rusqlite::Error::QueryReturnedNoRows => DatabaseError::NotFound,
+        rusqlite::Error::SqliteFailure(failure, _) => match (failure.code, failure.extended_code) {
+            (_, ffi::SQLITE_CONSTRAINT_UNIQUE | ffi::SQLITE_CONSTRAINT_PRIMARYKEY) => DatabaseError::UniqueViolation,
+            (rusqlite::ErrorCode::ConstraintViolation, _) => DatabaseError::ConstraintViolation,
+            (rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked, _) => {
+                DatabaseError::SerializationFailure
+            }
+            (rusqlite::ErrorCode::CannotOpen, _) => DatabaseError::Unavailable,
+            _ => DatabaseError::Other,
+        },
+        _ => DatabaseError::Other,
+    }
 }
 
 impl SqliteStorage {
@@ -237,7 +119,8 @@ impl SqliteStorage {
 
     /// The schema version of the open database.
     pub fn schema_version(&self) -> Result<usize, StorageError> {
-        let conn = self.conn.lock().map_err(|_| StorageError::Database("connection lock poisoned".into()))?;
+        let conn =
+            self.conn.lock().map_err(|_| StorageError::database(DatabaseError::Other, "connection lock poisoned"))?;
         schema_version(&conn)
     }
 
@@ -248,7 +131,8 @@ impl SqliteStorage {
     ) -> Result<T, StorageError> {
         let conn = Arc::clone(&self.conn);
         tokio::task::spawn_blocking(move || {
-            let mut conn = conn.lock().map_err(|_| StorageError::Database("connection lock poisoned".into()))?;
+            let mut conn =
+                conn.lock().map_err(|_| StorageError::database(DatabaseError::Other, "connection lock poisoned"))?;
             work(&mut conn)
         })
         .await
@@ -427,7 +311,13 @@ impl Storage for SqliteStorage {
         .await
     }
 
-    async fn enrol_device(&self, device_id: &str, fingerprint: &str) -> Result<Device, StorageError> {
+    async fn enrol_device(
+        &self,
+        device_id: &str,
+        fingerprint: &str,
+        audit: NewAudit,
+        now: OffsetDateTime,
+    ) -> Result<Device, StorageError> {
         let (device_id, fingerprint) = (device_id.to_string(), fingerprint.to_string());
         self.with(move |conn| {
             let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(db)?;
@@ -440,6 +330,7 @@ impl Storage for SqliteStorage {
                 append_event(&tx, &device_id, &Event::Catalogue { version, text })?;
             }
             let device = device_by(&tx, "id", &device_id)?.ok_or(StorageError::UnknownDevice(device_id))?;
+            append_audit(&tx, &audit, now)?;
             tx.commit().map_err(db)?;
             Ok(device)
         })
@@ -451,15 +342,24 @@ impl Storage for SqliteStorage {
         self.with(move |conn| device_by(conn, "fingerprint", &fingerprint)).await
     }
 
-    async fn revoke_device(&self, device_id: &str) -> Result<Device, StorageError> {
+    async fn revoke_device(
+        &self,
+        device_id: &str,
+        audit: NewAudit,
+        now: OffsetDateTime,
+    ) -> Result<Device, StorageError> {
         let device_id = device_id.to_string();
         self.with(move |conn| {
-            conn.execute(
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(db)?;
+            tx.execute(
                 "UPDATE devices SET revoked_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now') WHERE id = ?1 AND revoked_at IS NULL",
                 [&device_id],
             )
             .map_err(db)?;
-            device_by(conn, "id", &device_id)?.ok_or(StorageError::UnknownDevice(device_id))
+            let device = device_by(&tx, "id", &device_id)?.ok_or(StorageError::UnknownDevice(device_id))?;
+            append_audit(&tx, &audit, now)?;
+            tx.commit().map_err(db)?;
+            Ok(device)
         })
         .await
     }
@@ -474,7 +374,13 @@ impl Storage for SqliteStorage {
         .await
     }
 
-    async fn publish(&self, device_ids: &[String], event: Event) -> Result<(), StorageError> {
+    async fn publish(
+        &self,
+        device_ids: &[String],
+        event: Event,
+        audit: NewAudit,
+        now: OffsetDateTime,
+    ) -> Result<(), StorageError> {
         let device_ids = device_ids.to_vec();
         self.with(move |conn| {
             let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(db)?;
@@ -485,12 +391,19 @@ impl Storage for SqliteStorage {
                     Some(_) => append_event(&tx, id, &event)?,
                 }
             }
+            append_audit(&tx, &audit, now)?;
             tx.commit().map_err(db)
         })
         .await
     }
 
-    async fn publish_catalogue(&self, version: u32, text: &str) -> Result<usize, StorageError> {
+    async fn publish_catalogue(
+        &self,
+        version: u32,
+        text: &str,
+        audit: impl FnOnce(usize) -> NewAudit + Send + 'static,
+        now: OffsetDateTime,
+    ) -> Result<usize, StorageError> {
         let text = text.to_string();
         self.with(move |conn| {
             let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(db)?;
@@ -509,6 +422,7 @@ impl Storage for SqliteStorage {
             for device in &devices {
                 append_event(&tx, device, &event)?;
             }
+            append_audit(&tx, &audit(devices.len()), now)?;
             tx.commit().map_err(db)?;
             Ok(devices.len())
         })
@@ -517,5 +431,53 @@ impl Storage for SqliteStorage {
 
     async fn latest_catalogue(&self) -> Result<Option<(u32, String)>, StorageError> {
         self.with(|conn| latest_catalogue(conn)).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Real SQLite failures, each read as its kind.
+    #[test]
+    fn failures_carry_their_kind() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let storage = SqliteStorage::open(&dir.path().join("kinds.db")).expect("open");
+        let conn = storage.conn.lock().expect("lock");
+        let kind = |sql: &str| conn.execute_batch(sql).map_err(db).err().and_then(|e| e.database_kind());
+        conn.execute_batch("INSERT INTO devices (id, fingerprint) VALUES ('K7QM', 'aa')").expect("insert");
+        assert_eq!(
+            kind("INSERT INTO devices (id, fingerprint) VALUES ('K7QM', 'bb')"),
+            Some(DatabaseError::UniqueViolation)
+        );
+        assert_eq!(
+            kind("INSERT INTO devices (id, fingerprint) VALUES ('P2ZX', 'aa')"),
+            Some(DatabaseError::UniqueViolation)
+        );
+        conn.execute_batch(
+            "INSERT INTO console_audit (seq, at, actor, action, subject, detail, hash) VALUES (1, 'a', 'b', 'c', 'd', 'e', 'f')",
+        )
+        .expect("audit");
+        assert_eq!(kind("UPDATE console_audit SET detail = 'x'"), Some(DatabaseError::ConstraintViolation));
+        assert_eq!(
+            kind(
+                "INSERT INTO console_accounts (username, display_name, role, password_hash, created_at) VALUES ('a', 'A', 'boss', 'h', 'now')"
+            ),
+            Some(DatabaseError::ConstraintViolation)
+        );
+        assert_eq!(kind("SELECT * FROM no_such_table"), Some(DatabaseError::Other));
+        let none = conn.query_row("SELECT id FROM devices WHERE id = 'NOPE'", [], |r| r.get::<_, String>(0));
+        assert_eq!(none.map_err(db).err().and_then(|e| e.database_kind()), Some(DatabaseError::NotFound));
+        // Another connection holding the write lock: busy, which a retry may get past.
+        let other = Connection::open(dir.path().join("kinds.db")).expect("second connection");
+        other.execute_batch("BEGIN IMMEDIATE").expect("lock");
+        conn.busy_timeout(std::time::Duration::ZERO).expect("no wait");
+        let busy = kind("INSERT INTO devices (id, fingerprint) VALUES ('M4RN', 'cc')");
+        assert_eq!(busy, Some(DatabaseError::SerializationFailure));
+        assert!(busy.is_some_and(DatabaseError::is_retryable));
+        assert_eq!(
+            db(serde_json::from_str::<u8>("x").expect_err("not json")).database_kind(),
+            Some(DatabaseError::Other)
+        );
     }
 }

@@ -3,17 +3,18 @@
 use super::StorageError;
 use super::review::{
     AuditEntry, BatchSummary, ConsoleRole, ConsoleSession, ConsoleUser, DecideOutcome, DeliveryAttempt, DeliveryJob,
-    DeliveryResult, NewAudit, ReviewFilter, ReviewItem, ReviewStatus, ReviewStorage, audit_hash, rfc3339,
+    DeliveryResult, NewAudit, Planned, ReviewFilter, ReviewItem, ReviewStatus, ReviewStorage, RevisionState,
+    audit_hash, rfc3339,
 };
 use super::sqlite::{SqliteStorage, append_event, db};
-use fieldkit_protocol::{ApplicationRecord, Decision, Event};
+use fieldkit_protocol::{ApplicationRecord, Event};
 use rusqlite::types::Value;
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params, params_from_iter};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
 /// Appends one audit entry inside the caller's transaction.
-fn append_audit(conn: &Connection, entry: &NewAudit, now: OffsetDateTime) -> Result<(), StorageError> {
+pub(super) fn append_audit(conn: &Connection, entry: &NewAudit, now: OffsetDateTime) -> Result<(), StorageError> {
     let (prev_seq, prev_hash): (u64, String) = conn
         .query_row("SELECT seq, hash FROM console_audit ORDER BY seq DESC LIMIT 1", [], |r| {
             Ok((r.get::<_, i64>(0)? as u64, r.get(1)?))
@@ -158,6 +159,27 @@ fn filter_sql(filter: &ReviewFilter) -> Result<(String, Vec<Value>), StorageErro
         values.push(Value::Text(pattern));
     }
     Ok((clauses.join(" AND "), values))
+}
+
+/// What a decision on `id`/`revision` must know, or `None` if it was never pushed.
+fn revision_state(conn: &Connection, id: Uuid, revision: u32) -> Result<Option<RevisionState>, StorageError> {
+    conn.query_row(
+        "SELECT device_id, service_id,
+            (SELECT max(l.revision) FROM applications l WHERE l.id = a.id),
+            EXISTS (SELECT 1 FROM decisions d WHERE d.application_id = a.id AND d.revision = a.revision)
+         FROM applications a WHERE a.id = ?1 AND a.revision = ?2",
+        params![id.to_string(), revision],
+        |r| {
+            Ok(RevisionState {
+                device_id: r.get(0)?,
+                service_id: r.get(1)?,
+                latest_revision: r.get(2)?,
+                decided: r.get(3)?,
+            })
+        },
+    )
+    .optional()
+    .map_err(db)
 }
 
 /// `%term%`, lower-cased, with LIKE's wildcards in the term escaped.
@@ -514,84 +536,49 @@ impl ReviewStorage for SqliteStorage {
         .await
     }
 
-    async fn decide_many(
+    async fn record_decisions(
         &self,
-        services: &[String],
-        decisions: Vec<(Uuid, u32, Decision)>,
-        actor: &str,
-        mda: &str,
+        revisions: Vec<(Uuid, u32)>,
+        plan: impl FnOnce(Vec<Option<RevisionState>>) -> Vec<Planned> + Send + 'static,
         now: OffsetDateTime,
     ) -> Result<Vec<DecideOutcome>, StorageError> {
-        let services = services.to_vec();
-        let (actor, mda) = (actor.to_string(), mda.to_string());
         self.with(move |conn| {
+            // IMMEDIATE: the write lock from the first read, so nothing changes between the
+            // states read and the decisions written.
             let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(db)?;
+            let mut states = Vec::with_capacity(revisions.len());
+            for (id, revision) in &revisions {
+                states.push(revision_state(&tx, *id, *revision)?);
+            }
             let at = rfc3339(now);
-            let mut outcomes = Vec::with_capacity(decisions.len());
-            for (id, revision, decision) in decisions {
-                let found: Option<(String, String, u32)> = tx
-                    .query_row(
-                        "SELECT device_id, service_id,
-                            (SELECT max(l.revision) FROM applications l WHERE l.id = a.id)
-                         FROM applications a WHERE a.id = ?1 AND a.revision = ?2",
-                        params![id.to_string(), revision],
-                        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-                    )
-                    .optional()
-                    .map_err(db)?;
-                let Some((device, _, latest)) = found.filter(|(_, service, _)| services.contains(service)) else {
-                    outcomes.push(DecideOutcome::NotFound);
-                    continue;
+            let mut outcomes = Vec::with_capacity(revisions.len());
+            for planned in plan(states) {
+                let write = match planned {
+                    Planned::Outcome(outcome) => {
+                        outcomes.push(outcome);
+                        continue;
+                    }
+                    Planned::Write(write) => write,
                 };
-                let decided = tx
-                    .query_row(
-                        "SELECT 1 FROM decisions WHERE application_id = ?1 AND revision = ?2",
-                        params![id.to_string(), revision],
-                        |_| Ok(()),
-                    )
-                    .optional()
-                    .map_err(db)?
-                    .is_some();
-                if decided {
-                    outcomes.push(DecideOutcome::AlreadyDecided);
-                    continue;
-                }
-                if latest > revision {
-                    outcomes.push(DecideOutcome::Superseded);
-                    continue;
-                }
-                let text = serde_json::to_string(&decision).map_err(db)?;
+                let (id, revision) = (write.application_id.to_string(), write.revision);
+                let text = serde_json::to_string(&write.decision).map_err(db)?;
                 tx.execute(
                     "INSERT INTO decisions (application_id, revision, decision, decided_by, decided_at)
                      VALUES (?1, ?2, ?3, ?4, ?5)",
-                    params![id.to_string(), revision, text, actor, at],
+                    params![id, revision, text, write.decided_by, at],
                 )
                 .map_err(db)?;
-                let status = ReviewStatus::of(Some(&decision));
-                let detail = match &decision {
-                    Decision::Accepted => String::new(),
-                    Decision::Rejected { reason } => reason.clone(),
-                    Decision::Queried { question } => question.clone(),
-                };
-                append_audit(
-                    &tx,
-                    &NewAudit::new(
-                        &actor,
-                        &format!("decision.{}", status.as_str()),
-                        format!("application:{id}/{revision}"),
-                        detail,
-                    ),
-                    now,
-                )?;
-                if decision == Decision::Accepted {
+                append_audit(&tx, &write.audit, now)?;
+                if let Some(mda) = &write.delivery_to {
                     tx.execute(
                         "INSERT INTO deliveries (application_id, revision, mda, state, next_attempt_at)
                          VALUES (?1, ?2, ?3, 'pending', ?4)",
-                        params![id.to_string(), revision, mda, now.unix_timestamp()],
+                        params![id, revision, mda, now.unix_timestamp()],
                     )
                     .map_err(db)?;
                 }
-                append_event(&tx, &device, &Event::Review { application_id: id, revision, decision })?;
+                let event = Event::Review { application_id: write.application_id, revision, decision: write.decision };
+                append_event(&tx, &write.device_id, &event)?;
                 outcomes.push(DecideOutcome::Decided);
             }
             tx.commit().map_err(db)?;
