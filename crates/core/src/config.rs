@@ -6,27 +6,10 @@ use serde::Deserialize;
 use std::path::Path;
 use std::time::Duration;
 
-/// Cost of the PIN key-derivation function (argon2id). Stored beside each wrapped key too, so
-/// raising the cost later does not lock existing officers out.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
-#[serde(deny_unknown_fields)]
-pub struct KdfParams {
-    /// Memory in KiB.
-    pub memory_kib: u32,
-    /// Passes over memory.
-    pub iterations: u32,
-    /// Lanes.
-    pub parallelism: u32,
-}
-
-impl KdfParams {
-    /// 64 MiB, 3 passes (the RFC 9106 second recommended option): every guess costs the attacker
-    /// 64 MiB of memory and a noticeable fraction of a second, so GPUs gain little. See
-    /// ARCHITECTURE.md for what this does and does not protect against.
-    pub const PRODUCTION: KdfParams = KdfParams { memory_kib: 64 * 1024, iterations: 3, parallelism: 1 };
-    /// Cheapest accepted setting; only for tests and benchmarks, which need thousands of sign-ins.
-    pub const INSECURE_FOR_TESTS: KdfParams = KdfParams { memory_kib: 8, iterations: 1, parallelism: 1 };
-}
+/// Cost of argon2id, the PIN key-derivation function: the one definition in `fieldkit_protocol`,
+/// shared with provisioning bundles. Stored beside each wrapped key too, so raising the cost later
+/// does not lock existing officers out.
+pub use fieldkit_protocol::provision::KdfParams;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Config {

@@ -76,7 +76,9 @@ pub enum ProvisionError {
     Sealing(String),
 }
 
-/// Argon2id's cost, stored in each header so it can be raised later without breaking old files.
+/// Argon2id's cost: a provisioning bundle's (stored in each header so it can be raised later
+/// without breaking old files) and, on the laptop, each officer's sealed copy of the data key
+/// (stored beside it). The one definition of it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct KdfParams {
@@ -89,7 +91,12 @@ impl KdfParams {
     /// OWASP's argon2id minimum (19 MiB, 2 passes): about 0.1 s on a slow laptop, once per import.
     /// The code's 80 random bits, not this cost, are what keep a found stick closed.
     pub const DEFAULT: KdfParams = KdfParams { memory_kib: 19 * 1024, iterations: 2, parallelism: 1 };
-    /// Argon2's smallest cost, so unit tests can open many bundles.
+    /// A PIN's cost on the laptop: 64 MiB, 3 passes (the RFC 9106 second recommended option), so
+    /// every guess costs an attacker 64 MiB of memory and a noticeable fraction of a second, and
+    /// GPUs gain little. See ARCHITECTURE.md for what this does and does not protect against.
+    pub const PRODUCTION: KdfParams = KdfParams { memory_kib: 64 * 1024, iterations: 3, parallelism: 1 };
+    /// Argon2's smallest cost, so tests and benchmarks can open many bundles and sign in thousands
+    /// of times.
     pub const INSECURE_FOR_TESTS: KdfParams = KdfParams { memory_kib: 8, iterations: 1, parallelism: 1 };
 
     /// Bounds on what a header may ask for, so a crafted file cannot make the laptop allocate

@@ -10,8 +10,8 @@ use crate::citizen::{Citizen, Sex};
 use crate::error::{CoreError, Reason, Result};
 use crate::lang::Text;
 use crate::reference::Reference;
-use fieldkit_protocol::OutreachPlan;
 pub use fieldkit_domain::format::Paper;
+use fieldkit_protocol::OutreachPlan;
 use serde::{Deserialize, Serialize};
 use time::{Date, OffsetDateTime};
 
@@ -313,10 +313,4 @@ fn answer_text(field: &Field, value: &serde_json::Value) -> Option<Text> {
         },
         _ => same(&text),
     })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
 }
