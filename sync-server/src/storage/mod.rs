@@ -12,14 +12,10 @@ pub mod conformance;
 pub mod migrations;
 pub mod outreach;
 pub mod postgres;
-mod postgres_outreach;
-mod postgres_review;
 pub mod review;
 #[cfg(feature = "conformance")]
 pub mod review_conformance;
 pub mod sqlite;
-mod sqlite_outreach;
-mod sqlite_review;
 
 use fieldkit_protocol::{ApplicationRecord, Decision, Event, RecordResult};
 use review::NewAudit;

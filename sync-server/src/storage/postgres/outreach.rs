@@ -1,8 +1,8 @@
 //! [`OutreachStorage`] on the PostgreSQL backend.
 
-use super::StorageError;
-use super::outreach::{FeedbackTotals, OutreachStorage, totals_from};
-use super::postgres::{PostgresStorage, append_event, db, revision};
+use crate::storage::StorageError;
+use crate::storage::outreach::{FeedbackTotals, OutreachStorage, totals_from};
+use crate::storage::postgres::{PostgresStorage, append_event, db, revision};
 use fieldkit_protocol::{Event, FeedbackRecord, OutreachPlan, PlanOutcome};
 use time::OffsetDateTime;
 use uuid::Uuid;

@@ -2,10 +2,13 @@
 //! blocking pool; one connection behind a mutex is plenty for an outreach-sized deployment and
 //! makes every push a serial, durable transaction.
 
-use super::migrations::Migration;
-use super::review::{NewAudit, ReviewPlacement};
-use super::sqlite_review::append_audit;
-use super::{DatabaseError, Device, SequencedEvent, Storage, StorageError, StoredApplication};
+mod outreach;
+pub(crate) mod review;
+
+use crate::storage::migrations::Migration;
+use crate::storage::review::{NewAudit, ReviewPlacement};
+use crate::storage::sqlite::review::append_audit;
+use crate::storage::{DatabaseError, Device, SequencedEvent, Storage, StorageError, StoredApplication};
 use fieldkit_protocol::{ApplicationRecord, Decision, Event, PushOutcome, RecordResult};
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 use std::path::Path;
@@ -13,10 +16,10 @@ use std::sync::{Arc, Mutex};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-/// Numbered migrations keyed by `PRAGMA user_version` ([`super::migrations::SQLITE`]); each runs in
+/// Numbered migrations keyed by `PRAGMA user_version` ([`crate::storage::migrations::SQLITE`]); each runs in
 /// one transaction. Migration 1 is the schema as first shipped, without a version; its
 /// `IF NOT EXISTS` lets such a database join the numbering.
-const MIGRATIONS: &[Migration] = super::migrations::SQLITE;
+const MIGRATIONS: &[Migration] = crate::storage::migrations::SQLITE;
 
 /// The schema version this build migrates to.
 pub const LATEST_SCHEMA: usize = MIGRATIONS.len();
@@ -213,7 +216,7 @@ impl Storage for SqliteStorage {
                 })
                 .map_err(db)?;
             let rows = rows.collect::<Result<Vec<_>, _>>().map_err(db)?;
-            super::event_page(rows, limit)
+            crate::storage::event_page(rows, limit)
         })
         .await
     }

@@ -8,26 +8,29 @@
 //!   can never step its cursor past an event that commits later;
 //! - schema migrations run under an advisory lock, so nodes starting together migrate once;
 //! - every change that writes an audit entry (enrolling, revoking, publishing) takes the audit
-//!   lock first (`postgres_review.rs`), before any other lock;
+//!   lock first (`postgres/review.rs`), before any other lock;
 //! - a push that brings a new revision share-locks the application's earlier revisions, and a
-//!   decision locks the revisions it decides (`postgres_review.rs`), so a resubmission through
+//!   decision locks the revisions it decides (`postgres/review.rs`), so a resubmission through
 //!   one node and a decision through another are ordered: the decision on a superseded revision
 //!   is refused, never recorded beside a newer one it did not see.
 //!
-//! The review console's tables and queries are in `postgres_review.rs`.
+//! The review console's tables and queries are in `postgres/review.rs`.
 
-use super::migrations::Migration;
-use super::postgres_review::{append_audit, lock_audit};
-use super::review::{NewAudit, ReviewPlacement};
-use super::{DatabaseError, Device, SequencedEvent, Storage, StorageError, StoredApplication};
+mod outreach;
+pub(crate) mod review;
+
+use crate::storage::migrations::Migration;
+use crate::storage::postgres::review::{append_audit, lock_audit};
+use crate::storage::review::{NewAudit, ReviewPlacement};
+use crate::storage::{DatabaseError, Device, SequencedEvent, Storage, StorageError, StoredApplication};
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
 use fieldkit_protocol::{ApplicationRecord, Decision, Event, PushOutcome, RecordResult};
 use time::OffsetDateTime;
 use tokio_postgres::{GenericClient, NoTls};
 use uuid::Uuid;
 
-/// Numbered migrations ([`super::migrations::POSTGRES`]), recorded in `schema_migrations`.
-const MIGRATIONS: &[Migration] = super::migrations::POSTGRES;
+/// Numbered migrations ([`crate::storage::migrations::POSTGRES`]), recorded in `schema_migrations`.
+const MIGRATIONS: &[Migration] = crate::storage::migrations::POSTGRES;
 
 /// The schema version this build migrates to.
 pub const LATEST_SCHEMA: usize = MIGRATIONS.len();
@@ -372,7 +375,7 @@ impl Storage for PostgresStorage {
             )
             .await
             .map_err(db)?;
-        super::event_page(rows.iter().map(|row| (row.get::<_, i64>(0), row.get::<_, String>(1))), limit)
+        crate::storage::event_page(rows.iter().map(|row| (row.get::<_, i64>(0), row.get::<_, String>(1))), limit)
     }
 
     async fn decide(&self, application_id: Uuid, revision_number: u32, decision: Decision) -> Result<(), StorageError> {

@@ -1,9 +1,9 @@
 //! [`OutreachStorage`] on the embedded SQLite backend.
 
-use super::StorageError;
-use super::outreach::{FeedbackTotals, OutreachStorage, totals_from};
-use super::review::rfc3339;
-use super::sqlite::{SqliteStorage, append_event, db, device_by};
+use crate::storage::StorageError;
+use crate::storage::outreach::{FeedbackTotals, OutreachStorage, totals_from};
+use crate::storage::review::rfc3339;
+use crate::storage::sqlite::{SqliteStorage, append_event, db, device_by};
 use fieldkit_protocol::{Event, FeedbackRecord, OutreachPlan, PlanOutcome};
 use rusqlite::{OptionalExtension, TransactionBehavior, params};
 use time::OffsetDateTime;

@@ -1,4 +1,4 @@
-//! [`ReviewStorage`] on the PostgreSQL backend: what `sqlite_review.rs` does, held to the same
+//! [`ReviewStorage`] on the PostgreSQL backend: what `sqlite/review.rs` does, held to the same
 //! conformance suite, and safe with several server nodes on one database:
 //! - every transaction that appends to the audit log first takes one advisory lock, so entries
 //!   are numbered and chained one after another (a fork would also break `seq`'s primary key);
@@ -13,14 +13,14 @@
 //! (`received_at` with milliseconds, as SQLite's default writes it). Bodies and decisions are read
 //! as `json`, not `jsonb`, which refuses a `\u0000` escape anywhere in a citizen's answers.
 
-use super::StorageError;
-use super::postgres::{PostgresStorage, append_event, db, revision};
-use super::review::{
+use crate::storage::StorageError;
+use crate::storage::postgres::{PostgresStorage, append_event, db, revision};
+use crate::storage::review::{
     AuditEntry, BatchSummary, ConsoleRole, ConsoleSession, ConsoleUser, DecideOutcome, DeliveryAttempt, DeliveryJob,
     DeliveryResult, NewAudit, Planned, ReviewFilter, ReviewItem, ReviewStatus, ReviewStorage, RevisionState,
     audit_hash, rfc3339,
 };
-use super::sqlite_review::like_pattern;
+use crate::storage::sqlite::review::like_pattern;
 use fieldkit_protocol::{ApplicationRecord, Event};
 use time::OffsetDateTime;
 use tokio_postgres::types::{FromSql, ToSql};

@@ -1,12 +1,12 @@
 //! [`ReviewStorage`] on the embedded SQLite backend.
 
-use super::StorageError;
-use super::review::{
+use crate::storage::StorageError;
+use crate::storage::review::{
     AuditEntry, BatchSummary, ConsoleRole, ConsoleSession, ConsoleUser, DecideOutcome, DeliveryAttempt, DeliveryJob,
     DeliveryResult, NewAudit, Planned, ReviewFilter, ReviewItem, ReviewStatus, ReviewStorage, RevisionState,
     audit_hash, rfc3339,
 };
-use super::sqlite::{SqliteStorage, append_event, db};
+use crate::storage::sqlite::{SqliteStorage, append_event, db};
 use fieldkit_protocol::{ApplicationRecord, Event};
 use rusqlite::types::Value;
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params, params_from_iter};
@@ -183,7 +183,7 @@ fn revision_state(conn: &Connection, id: Uuid, revision: u32) -> Result<Option<R
 }
 
 /// `%term%`, lower-cased, with LIKE's wildcards in the term escaped.
-pub(super) fn like_pattern(term: &str) -> String {
+pub(crate) fn like_pattern(term: &str) -> String {
     let mut pattern = String::from("%");
     for c in term.to_lowercase().chars() {
         if matches!(c, '%' | '_' | '\\') {
