@@ -1,44 +1,17 @@
-//! Generates the app's permission set: the webview may call exactly these commands (each gets an
-//! `allow-<name>` permission, granted in capabilities/default.json) and nothing else.
+//! Generates the app's permission set: the webview may call exactly the commands listed in
+//! crates/app-api/commands.txt (each gets an `allow-<name>` permission, granted in
+//! capabilities/default.json) and nothing else. The list is read as text rather than through the
+//! fieldkit-app-api crate so the build script does not compile the store.
 
-const COMMANDS: &[&str] = &[
-    "app_info",
-    "sign_in",
-    "sign_out",
-    "lock",
-    "unlock",
-    "set_language",
-    "home",
-    "catalogue",
-    "find_citizens",
-    "register_citizen",
-    "check_application",
-    "save_application",
-    "edit_application",
-    "submit_application",
-    "citizen",
-    "print_slip",
-    "day_report",
-    "applications",
-    "application",
-    "sync_now",
-    "sync_state",
-    "device_status",
-    "outreach_plans",
-    "check_outreach_plan",
-    "save_outreach_plan",
-    "export_outreach_plan",
-    "record_feedback",
-    "import_provisioning_bundle",
-    "set_up_laptop",
-    "training",
-    "start_scenario",
-    "switch_mode",
-];
+const COMMANDS_FILE: &str = "../crates/app-api/commands.txt";
 
 fn main() {
+    println!("cargo:rerun-if-changed={COMMANDS_FILE}");
+    let text = std::fs::read_to_string(COMMANDS_FILE).unwrap_or_else(|e| panic!("{COMMANDS_FILE}: {e}"));
+    let commands: Vec<&'static str> =
+        text.leak().lines().map(str::trim).filter(|line| !line.is_empty() && !line.starts_with('#')).collect();
     tauri_build::try_build(
-        tauri_build::Attributes::new().app_manifest(tauri_build::AppManifest::new().commands(COMMANDS)),
+        tauri_build::Attributes::new().app_manifest(tauri_build::AppManifest::new().commands(commands.leak())),
     )
     .unwrap_or_else(|e| panic!("tauri build: {e:#}"));
 }

@@ -6,38 +6,19 @@
 //! the sync; the battery falling to the warning level flushes the store; and it locks the screen
 //! when the officer's session idles out, so a laptop left on the table does not stay open.
 
-use crate::state::AppState;
-use fieldkit_core::sync::PowerReading;
-use serde::Serialize;
+use fieldkit_app_api::App;
+use fieldkit_app_api::device::{DEVICE_EVENT, DeviceStatus, LOCKED_EVENT, Power};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 use tauri::{AppHandle, Emitter, Manager};
 
-/// Event carrying a fresh [`DeviceStatus`].
-pub const DEVICE_EVENT: &str = "device-status";
-/// Event telling the UI the session locked itself for idleness.
-pub const LOCKED_EVENT: &str = "session-locked";
 /// How often the readings are refreshed (battery and link change slowly).
 const INTERVAL: Duration = Duration::from_secs(30);
-
-#[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
-pub struct DeviceStatus {
-    /// Battery charge in percent, when the laptop has a battery.
-    pub battery_percent: Option<u8>,
-    /// `mains` (or a generator), `battery`, or `unknown`.
-    pub power: &'static str,
-    /// Free bytes on the file system holding the data directory.
-    pub disk_free_bytes: Option<u64>,
-    /// Some network interface other than loopback is up.
-    pub link_up: bool,
-    /// Battery at or below the configured warning level while not on mains.
-    pub low_battery: bool,
-}
 
 /// Reads the status now. `power_supply` and `net` are the sysfs directories (tests pass their
 /// own); `data_dir` is where the store lives.
 pub fn read(power_supply: &Path, net: &Path, data_dir: &Path, warn_at_percent: u8) -> DeviceStatus {
-    let mut status = DeviceStatus { power: "unknown", ..DeviceStatus::default() };
+    let mut status = DeviceStatus { power: Power::Unknown, ..DeviceStatus::default() };
     let mut mains_online = None;
     for entry in std::fs::read_dir(power_supply).into_iter().flatten().flatten() {
         let dir = entry.path();
@@ -63,13 +44,13 @@ pub fn read(power_supply: &Path, net: &Path, data_dir: &Path, warn_at_percent: u
         }
     }
     status.power = match (mains_online, status.battery_percent) {
-        (Some(true), _) => "mains",
-        (Some(false), Some(_)) => "battery",
+        (Some(true), _) => Power::Mains,
+        (Some(false), Some(_)) => Power::Battery,
         // A desktop with no battery is on mains.
-        (None, None) => "mains",
-        _ => "unknown",
+        (None, None) => Power::Mains,
+        _ => Power::Unknown,
     };
-    status.low_battery = status.power == "battery" && status.battery_percent.is_some_and(|p| p <= warn_at_percent);
+    status.low_battery = status.power == Power::Battery && status.battery_percent.is_some_and(|p| p <= warn_at_percent);
     status.link_up = std::fs::read_dir(net)
         .into_iter()
         .flatten()
@@ -88,36 +69,30 @@ fn sysfs() -> PathBuf {
 
 /// Reads the status for the app's profile. In training mode a scenario may play a battery
 /// running down (`Scenario::simulated_battery`), which the sync policy then sees too.
-pub fn read_for(state: &AppState) -> DeviceStatus {
+pub fn read_for(state: &App) -> DeviceStatus {
     let root = sysfs();
     let warn_at_percent = state.profile.config().low_battery_percent;
     let mut status =
         read(&root.join("class/power_supply"), &root.join("class/net"), state.profile.dir(), warn_at_percent);
     if let Some(percent) = state.scenario().and_then(|s| s.simulated_battery()).filter(|_| state.demo) {
-        status.power = "battery";
+        status.power = Power::Battery;
         status.battery_percent = Some(percent);
         status.low_battery = percent <= warn_at_percent;
     }
     status
 }
 
-impl DeviceStatus {
-    pub fn power_reading(&self) -> PowerReading {
-        PowerReading { on_battery: self.power == "battery", battery_percent: self.battery_percent }
-    }
-}
-
 /// The device monitor's loop; ends when the app's window is gone. Sleeps until the next reading
 /// or the idle deadline, whichever is sooner; sign-in and unlock wake it (the deadline moved).
 pub fn monitor(app: AppHandle) {
-    let state = app.state::<AppState>();
+    let state = app.state::<App>();
     state.set_monitor(std::thread::current());
     let mut before: Option<DeviceStatus> = None;
     let mut next_reading = std::time::Instant::now();
     loop {
         if std::time::Instant::now() >= next_reading {
             let now = read_for(&state);
-            *crate::state::lock(&state.power) = now.power_reading();
+            *fieldkit_app_api::lock(&state.power) = now.power_reading();
             let was = before.as_ref();
             if let Some(triggers) = state.sync_triggers() {
                 if now.link_up && was.is_some_and(|w| !w.link_up) {
@@ -186,7 +161,7 @@ mod tests {
         let status = read(&power, &net, root.path(), 15);
         assert_eq!(
             (status.battery_percent, status.power, status.low_battery, status.link_up),
-            (Some(14), "battery", true, false)
+            (Some(14), Power::Battery, true, false)
         );
         assert!(status.disk_free_bytes.is_some_and(|b| b > 0));
     }
@@ -199,13 +174,13 @@ mod tests {
         supply(&power, "AC", &[("type", "Mains"), ("online", "1")]);
         supply(&net, "eth0", &[("operstate", "up")]);
         let status = read(&power, &net, root.path(), 15);
-        assert_eq!((status.power, status.low_battery, status.link_up), ("mains", false, true));
+        assert_eq!((status.power, status.low_battery, status.link_up), (Power::Mains, false, true));
     }
 
     #[test]
     fn a_machine_without_a_battery_is_on_mains() {
         let root = tempfile::tempdir().expect("tempdir");
         let status = read(&root.path().join("none"), &root.path().join("none"), root.path(), 15);
-        assert_eq!((status.battery_percent, status.power, status.low_battery), (None, "mains", false));
+        assert_eq!((status.battery_percent, status.power, status.low_battery), (None, Power::Mains, false));
     }
 }

@@ -1,10 +1,10 @@
 //! The Huduma Mashinani Field Kit desktop app: a Tauri 2 shell over `fieldkit_core`.
 //!
-//! - [`commands`] — what the webview may call (nothing else: build.rs, capabilities/);
-//! - [`state`] — the profile, the signed-in session, the language, the background sync;
+//! - [`commands`] — what the webview may call (nothing else: crates/app-api/commands.txt,
+//!   build.rs, capabilities/), each one line over `fieldkit_app_api`, which holds the state
+//!   ([`fieldkit_app_api::App`]), the views and the errors;
 //! - [`sync`] — the sync thread and its events; [`device`] — battery, power, disk, link;
-//! - [`provisioning`] — the ICT officer installs the laptop's provisioning bundle;
-//! - [`error`] — errors as the UI receives them.
+//! - [`printing`] — slips through CUPS.
 //!
 //! Where the profile lives: `FIELDKIT_DATA_DIR`, else `$XDG_DATA_HOME/huduma-fieldkit/production`;
 //! configuration from `FIELDKIT_CONFIG` or `$XDG_CONFIG_HOME/huduma-fieldkit/fieldkit.toml` with
@@ -12,17 +12,13 @@
 //!
 //! Training mode (`--demo`, or `FIELDKIT_DEMO=1`): the trainers' demo profile, always in its own
 //! directory (`FIELDKIT_TRAINING_DIR`, else `$XDG_DATA_HOME/huduma-fieldkit/demo`; never
-//! `FIELDKIT_DATA_DIR`), created as a training profile on first start ([`training`]), enrolled
+//! `FIELDKIT_DATA_DIR`), created as a training profile on first start (`fieldkit_core::demo`), enrolled
 //! with the local demo server when `FIELDKIT_DEMO_ENROLMENT` names its (training) enrolment file.
 
 pub mod commands;
 pub mod device;
-pub mod error;
 pub mod printing;
-pub mod provisioning;
-pub mod state;
 pub mod sync;
-pub mod training;
 
 use fieldkit_core::{Config, Profile, paths};
 use std::path::PathBuf;
@@ -90,9 +86,9 @@ pub fn run() {
         }
     };
     let result = tauri::Builder::default()
-        .manage(state::AppState::new(profile, demo, demo_enrolment))
+        .manage(fieldkit_app_api::App::new(profile, demo, demo_enrolment))
         .setup(|app| {
-            if !app.state::<state::AppState>().profile.config().gpu_compositing {
+            if !app.state::<fieldkit_app_api::App>().profile.config().gpu_compositing {
                 software_rendering(app);
             }
             let handle = app.handle().clone();
@@ -127,11 +123,11 @@ pub fn run() {
             commands::save_outreach_plan,
             commands::export_outreach_plan,
             commands::record_feedback,
-            provisioning::import_provisioning_bundle,
-            provisioning::set_up_laptop,
-            training::training,
-            training::start_scenario,
-            training::switch_mode,
+            commands::import_provisioning_bundle,
+            commands::set_up_laptop,
+            commands::training,
+            commands::start_scenario,
+            commands::switch_mode,
         ])
         .run(tauri::generate_context!());
     if let Err(e) = result {

@@ -2,30 +2,19 @@
 //! forked session), so capture never waits for a slow link. It runs the core's scheduler (timer,
 //! link up, "sync now", backoff) and reports progress and outcomes to the UI as Tauri events.
 
-use crate::state::{BackgroundSync, lock};
+use fieldkit_app_api::sync::{FINISHED_EVENT, PROGRESS_EVENT, ProgressView, SyncFinished};
+use fieldkit_app_api::{App, BackgroundSync, lock};
 use fieldkit_core::Session;
 use fieldkit_core::sync::engine::Attempt;
 use fieldkit_core::sync::{
     Backoff, BatchSizer, PowerReading, Progress, SyncReport, Triggers, run_scheduler, sync_unless_held,
 };
-use serde::Serialize;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tauri::{AppHandle, Emitter};
 
-/// Event names the UI listens to.
-pub const PROGRESS_EVENT: &str = "sync-progress";
-pub const FINISHED_EVENT: &str = "sync-finished";
-
 /// How often to sync when nothing else prompts it.
 const INTERVAL: Duration = Duration::from_secs(15 * 60);
-
-#[derive(Debug, Clone, Serialize)]
-pub struct SyncFinished {
-    pub ok: bool,
-    pub report: Option<SyncReport>,
-    pub error: Option<crate::error::UiError>,
-}
 
 struct AppAttempt {
     session: Session,
@@ -42,24 +31,18 @@ impl Attempt for AppAttempt {
         let (app, progress) = (self.app.clone(), Arc::clone(&self.progress));
         let mut report = |p: &Progress| {
             *lock(&progress) = Some(p.clone());
-            let _ = app.emit(PROGRESS_EVENT, p);
+            let _ = app.emit(PROGRESS_EVENT, ProgressView::from(p));
         };
         let (power, asked) = (*lock(&self.power), self.triggers.take_asked());
         sync_unless_held(&mut self.session, &client, &mut self.sizer, &mut report, power, asked).await
     }
 }
 
-/// What the sync thread shares with the rest of the app.
-pub struct Shared {
-    pub progress: Arc<Mutex<Option<Progress>>>,
-    /// The laptop's power, kept fresh by the device monitor.
-    pub power: Arc<Mutex<PowerReading>>,
-    /// The officer's language, read at each outcome so errors render as chosen now.
-    pub lang: Arc<Mutex<fieldkit_core::Lang>>,
-}
-
-/// Starts the sync thread on `session` (a fork of the officer's).
-pub fn start(session: Session, app: AppHandle, shared: Shared) -> std::io::Result<BackgroundSync> {
+/// Starts the sync thread on `session` (a fork of the officer's). It shares with the rest of the
+/// app the last progress, the laptop's power (kept fresh by the device monitor) and the officer's
+/// language (read at each outcome so errors render as chosen now).
+pub fn start(session: Session, app: AppHandle, state: &App) -> std::io::Result<BackgroundSync> {
+    let (progress, power, lang) = (Arc::clone(&state.progress), Arc::clone(&state.power), Arc::clone(&state.lang));
     let triggers = Arc::new(Triggers::default());
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let thread_triggers = Arc::clone(&triggers);
@@ -68,7 +51,6 @@ pub fn start(session: Session, app: AppHandle, shared: Shared) -> std::io::Resul
             return;
         };
         let notify = app.clone();
-        let Shared { progress, power, lang } = shared;
         let mut attempt = AppAttempt {
             session,
             sizer: BatchSizer::default(),
@@ -83,15 +65,7 @@ pub fn start(session: Session, app: AppHandle, shared: Shared) -> std::io::Resul
             Backoff::default(),
             INTERVAL,
             |outcome| {
-                let finished = match outcome {
-                    Ok(report) => SyncFinished { ok: true, report: Some(report.clone()), error: None },
-                    Err(e) => SyncFinished {
-                        ok: false,
-                        report: None,
-                        error: Some(crate::error::UiError::new(e, *lock(&lang))),
-                    },
-                };
-                let _ = notify.emit(FINISHED_EVENT, finished);
+                let _ = notify.emit(FINISHED_EVENT, SyncFinished::new(outcome, *lock(&lang)));
             },
             async {
                 // Either a stop message or the sender dropped at sign-out.

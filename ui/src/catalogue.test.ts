@@ -1,27 +1,27 @@
 import { describe, expect, it } from "vitest";
 import { answersToSend, holds, isVisible, prefilled, type Field, type Service } from "./catalogue";
 
-const reason: Field = {
+const reason = {
   id: "reason",
   type: "choice",
   label: { en: "Reason", sw: "Sababu" },
   choices: [{ value: "lost", label: { en: "Lost", sw: "Imepotea" } }, { value: "damaged", label: { en: "Damaged", sw: "Imeharibika" } }],
-};
-const abstract: Field = {
+} as Field;
+const abstract = {
   id: "police_abstract_number",
   type: "text",
   label: { en: "Police abstract", sw: "Taarifa ya polisi" },
   visible_when: [{ field: "reason", equals: "lost" }],
-};
-const surname: Field = { id: "surname", type: "name", label: { en: "Surname", sw: "Jina la ukoo" }, prefill: "surname" };
-const service: Service = {
+} as Field;
+const surname = { id: "surname", type: "name", label: { en: "Surname", sw: "Jina la ukoo" }, prefill: "surname" } as Field;
+const service = {
   id: "national-id.replacement",
   mda: "nrb",
   name: { en: "Replacement ID", sw: "Kitambulisho mbadala" },
   help: { en: "", sw: "" },
   turnaround_days: 30,
   fields: [reason, abstract, surname],
-};
+} as Service;
 
 describe("visibility", () => {
   it("shows a field only when its conditions hold", () => {

@@ -1,64 +1,11 @@
-// The service catalogue as the core sends it (Catalogue::to_json), and the form logic the UI needs
-// to render it: which fields show, what the citizen's profile already answers. The core checks
-// every answer again; nothing here decides validity.
+// The form logic the UI needs to render the catalogue (its types are generated from the Rust
+// catalogue, src/generated/types.ts): which fields show, what the citizen's profile already
+// answers. The core checks every answer again; nothing here decides validity.
 
+import type { Condition, Field, ProfileAttribute, Service, Text } from "./generated/types";
 import type { Lang } from "./i18n";
 
-export interface Text {
-  en: string;
-  sw: string;
-}
-
-export type FieldType =
-  | "text" | "name" | "national_id" | "kra_pin" | "phone" | "email" | "date" | "integer" | "decimal"
-  | "choice" | "yes_no" | "sex" | "county" | "list";
-
-export interface Condition {
-  field: string;
-  equals?: string | boolean;
-  one_of?: string[];
-  filled?: boolean;
-  age_under?: unknown;
-  age_at_least?: unknown;
-}
-
-export interface Field {
-  id: string;
-  type: FieldType;
-  label: Text;
-  help?: Text | null;
-  required?: boolean;
-  required_when?: Condition[];
-  visible_when?: Condition[];
-  prefill?: string | null;
-  example?: string | null;
-  choices?: { value: string; label: Text }[];
-  fields?: Field[];
-  min_items?: number | null;
-  max_items?: number | null;
-}
-
-export interface DocumentSpec {
-  id: string;
-  label: Text;
-  required?: boolean;
-}
-
-export interface Service {
-  id: string;
-  mda: string;
-  name: Text;
-  help: Text;
-  fee_ksh?: number;
-  turnaround_days: number;
-  fields: Field[];
-  documents?: DocumentSpec[];
-}
-
-export interface Catalogue {
-  version: number;
-  services: Service[];
-}
+export type { Catalogue, Condition, Document, Field, FieldType, Service, Text } from "./generated/types";
 
 export type Answers = Record<string, unknown>;
 
@@ -77,34 +24,24 @@ function isFilled(value: unknown): boolean {
  * here they count as holding, so the field shows and the core decides. */
 export function holds(condition: Condition, answers: Answers): boolean {
   const value = answers[condition.field];
-  if (condition.equals !== undefined) {
+  if (condition.equals !== undefined && condition.equals !== null) {
     if (typeof condition.equals === "boolean") return value === condition.equals;
     return value === condition.equals;
   }
   if (condition.one_of) return typeof value === "string" && condition.one_of.includes(value);
-  if (condition.filled !== undefined) return isFilled(value) === condition.filled;
+  if (condition.filled !== undefined && condition.filled !== null) return isFilled(value) === condition.filled;
   return true;
 }
 
-export function isVisible(field: Field, answers: Answers): boolean {
+export function isVisible(field: Pick<Field, "visible_when">, answers: Answers): boolean {
   return (field.visible_when ?? []).every((c) => holds(c, answers));
 }
 
-/** Profile attributes the citizen record carries, by the catalogue's attribute names. */
-export interface CitizenProfile {
-  id_number?: string | null;
-  surname: string;
-  given_names: string;
-  date_of_birth: string;
-  sex: string;
-  phone?: string | null;
-  county_code?: string | null;
-  sub_county?: string | null;
-  kra_pin?: string | null;
-}
+/** The citizen attributes a field can be prefilled from (a `Citizen` is one). */
+export type CitizenProfile = Partial<Record<ProfileAttribute, string | null>>;
 
 /** The profile's answer for a prefilled field, if the profile has one. */
-export function prefilled(field: Field, citizen: CitizenProfile): string | undefined {
+export function prefilled(field: Pick<Field, "prefill">, citizen: CitizenProfile): string | undefined {
   if (!field.prefill) return undefined;
   const value = (citizen as unknown as Record<string, unknown>)[field.prefill];
   return typeof value === "string" && value.trim() !== "" ? value : undefined;

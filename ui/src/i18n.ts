@@ -1,7 +1,8 @@
 // The app's own words in English and Kiswahili. Error and validation messages come from the core
 // already rendered in the officer's language; catalogue texts carry both languages themselves.
 
-export type Lang = "en" | "sw";
+export type { Lang } from "./generated/types";
+import type { Lang } from "./generated/types";
 
 const en = {
   appName: "Huduma Mashinani Field Kit",

@@ -2,9 +2,8 @@
 // headquarters made for it (and the one-time code given separately): the core opens the bundle
 // before anything is created, then makes the profile for the laptop it names and enrols it.
 
-import { invoke } from "@tauri-apps/api/core";
 import { useState } from "preact/hooks";
-import { isUiError } from "./api";
+import { api, isUiError } from "./api";
 import type { Lang } from "./i18n";
 
 interface SetUpWords {
@@ -54,7 +53,7 @@ export function SetUpLaptop({ lang, onDone }: { lang: Lang; onDone: () => void }
     setBusy(true);
     setError("");
     try {
-      await invoke("set_up_laptop", { ...fields });
+      await api.setUpLaptop({ ...fields });
       onDone();
     } catch (err) {
       setError(isUiError(err) ? err.text : String(err));

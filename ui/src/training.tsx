@@ -1,32 +1,11 @@
 // Training mode on the sign-in screen: the trainer starts (or starts again) a scenario in one
 // click, and sees the demo officers' public PINs. Outside training mode, only the way in.
 
-import { invoke } from "@tauri-apps/api/core";
 import { useEffect, useState } from "preact/hooks";
-import { isUiError } from "./api";
+import { api, isUiError, type StartedView, type TrainingView } from "./api";
 import type { Lang } from "./i18n";
 
 export type ScenarioId = "first_day" | "no_network" | "low_battery" | "queried_application" | "lost_laptop_revoked";
-
-interface DemoOfficer {
-  number: string;
-  name: string;
-  role: string;
-  pin: string;
-}
-
-interface TrainingView {
-  scenarios: ScenarioId[];
-  officers: DemoOfficer[];
-  current: ScenarioId | null;
-}
-
-interface Started {
-  scenario: ScenarioId;
-  citizens: number;
-  applications: number;
-  queried: number;
-}
 
 interface TrainingWords {
   title: string;
@@ -37,7 +16,7 @@ interface TrainingWords {
   pin: string;
   start: string;
   startAgain: string;
-  started: (s: Started) => string;
+  started: (s: StartedView) => string;
   scenario: Record<ScenarioId, { name: string; about: string }>;
   enterTraining: string;
   leaveTraining: string;
@@ -98,9 +77,9 @@ export function TrainingPanel({ demo, lang }: { demo: boolean; lang: Lang }) {
   const [message, setMessage] = useState("");
   const [busy, setBusy] = useState(false);
   useEffect(() => {
-    if (demo) invoke<TrainingView>("training").then(setView).catch((e) => setMessage(problemText(e)));
+    if (demo) api.training().then(setView).catch((e) => setMessage(problemText(e)));
   }, [demo]);
-  const switchMode = (training: boolean) => invoke("switch_mode", { training }).catch((e) => setMessage(problemText(e)));
+  const switchMode = (training: boolean) => api.switchMode(training).catch((e) => setMessage(problemText(e)));
   if (!demo) {
     return (
       <p class="narrow">
@@ -112,8 +91,8 @@ export function TrainingPanel({ demo, lang }: { demo: boolean; lang: Lang }) {
     setBusy(true);
     setMessage("");
     try {
-      const started = await invoke<Started>("start_scenario", { scenario });
-      setView(await invoke<TrainingView>("training"));
+      const started = await api.startScenario(scenario);
+      setView(await api.training());
       setMessage(t.started(started));
     } catch (e) {
       setMessage(problemText(e));
@@ -126,11 +105,12 @@ export function TrainingPanel({ demo, lang }: { demo: boolean; lang: Lang }) {
       <h2 id="training-title">{t.title}</h2>
       <p>{t.intro}</p>
       <ul class="scenarios">
-        {view?.scenarios.map((id) => (
+        {/* The core's scenario ids, which these words cover. */}
+        {(view?.scenarios as ScenarioId[] | undefined)?.map((id) => (
           <li key={id}>
             <strong>{t.scenario[id].name}</strong> — {t.scenario[id].about}{" "}
             <button id={`scenario-${id}`} disabled={busy} onClick={() => void start(id)}>
-              {view.current === id ? t.startAgain : t.start}
+              {view?.current === id ? t.startAgain : t.start}
             </button>
           </li>
         ))}
