@@ -11,6 +11,8 @@ use std::collections::BTreeMap;
 /// What every command returns.
 pub type Answer<T> = Result<T, UiError>;
 
+/// A failed command: the error report, the headline in the officer's language, and each form
+/// problem's message in the officer's language.
 #[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct UiError {
     /// Boxed: errors travel by value through every command's `Result`.

@@ -753,8 +753,8 @@ export interface TrainingView {
 }
 
 /**
- * The core's `ErrorReport` as it crosses: a stable code, a translation key, the English text for
- * logs, and the details a translated message needs.
+ * A failed command: the error report, the headline in the officer's language, and each form
+ * problem's message in the officer's language.
  */
 export interface UiError {
   code: string;
