@@ -1,5 +1,10 @@
 import { describe, expect, it } from "vitest";
-import { answersToSend, holds, isVisible, prefilled, type Field, type Service } from "./catalogue";
+import { answersToSend, holds, isVisible, prefilled, type Condition, type Field, type Service } from "./catalogue";
+// The core decides visibility when it checks a form (fieldkit_domain's `form::is_visible`); the
+// UI decides it again as the officer types. These are every built-in field that shows on a
+// choice, a yes/no or whether another field is answered, under answers that meet and that break
+// each condition, as the core decided (`cargo run -p fieldkit-app-api --bin generate-ts`).
+import visibility from "./generated/visibility.json";
 
 const reason = {
   id: "reason",
@@ -52,5 +57,16 @@ describe("answers", () => {
     expect(prefilled(surname, citizen)).toBe("Ng'ang'a");
     expect(prefilled({ ...surname, prefill: "kra_pin" }, citizen)).toBeUndefined();
     expect(prefilled(reason, citizen)).toBeUndefined();
+  });
+});
+
+describe("isVisible agrees with the core on the built-in catalogue", () => {
+  const cases = visibility as { service: string; field: string; visible_when: Condition[]; answers: Record<string, unknown>; visible: boolean }[];
+  it("has cases of both kinds to check", () => {
+    expect(cases.length).toBeGreaterThan(10);
+    expect(cases.some((c) => c.visible) && cases.some((c) => !c.visible)).toBe(true);
+  });
+  it.each(cases.map((c) => [`${c.service} ${c.field} ${JSON.stringify(c.answers)}`, c] as const))("%s", (_, c) => {
+    expect(isVisible({ visible_when: c.visible_when }, c.answers)).toBe(c.visible);
   });
 });

@@ -1,6 +1,7 @@
 //! The JSON Schema of every view that crosses to TypeScript, and the TypeScript generated from it
 //! into `ui/src/generated/`: `schema.json` (the schema), `types.ts` (one type per schema
-//! definition) and `commands.ts` (the command names). Regenerate with
+//! definition), `commands.ts` (the command names) and `visibility.json` (which built-in fields show
+//! under which answers, as the core decides). Regenerate with
 //! `cargo run -p fieldkit-app-api --bin generate-ts`; `tests/generated.rs` fails while the
 //! committed files differ from what this module writes.
 //!
@@ -146,6 +147,20 @@ pub fn types_ts() -> String {
     out
 }
 
+/// `visibility.json`: which built-in fields show under which answers, as the form check decides
+/// it (`form::visibility_cases`); `ui/src/catalogue.test.ts` holds the UI's `isVisible` to it.
+pub fn visibility_json() -> String {
+    // The built-in catalogue is compiled in and checked by its own tests; were it ever refused,
+    // the cases would be empty and `tests/generated.rs` would fail on the difference.
+    let today = time::macros::date!(2026 - 01 - 01);
+    let cases = fieldkit_core::Catalogue::built_in()
+        .map(|catalogue| fieldkit_core::catalogue::form::visibility_cases(&catalogue, today))
+        .unwrap_or_default();
+    let mut text = serde_json::to_string_pretty(&cases).unwrap_or_default();
+    text.push('\n');
+    text
+}
+
 /// `commands.ts`: the command names, for the typed `invoke` in ui/src/api.ts.
 pub fn commands_ts() -> String {
     let mut out = String::from(HEADER);
@@ -161,7 +176,12 @@ pub fn commands_ts() -> String {
 
 /// Every generated file: its path under [`GENERATED_DIR`] and its contents.
 pub fn files() -> Vec<(&'static str, String)> {
-    vec![("schema.json", schema_json()), ("types.ts", types_ts()), ("commands.ts", commands_ts())]
+    vec![
+        ("schema.json", schema_json()),
+        ("types.ts", types_ts()),
+        ("commands.ts", commands_ts()),
+        ("visibility.json", visibility_json()),
+    ]
 }
 
 fn properties_of(schema: &Value) -> Option<&Map<String, Value>> {

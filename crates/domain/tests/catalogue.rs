@@ -458,3 +458,18 @@ fn the_fuzzing_seeds_are_what_their_names_say() {
         "refresh the seed: cp crates/domain/catalogue/huduma-catalogue.toml fuzz/seeds/catalogue_load/built-in.toml"
     );
 }
+
+#[test]
+fn visibility_cases_show_each_field_when_its_conditions_are_met_and_hide_it_when_one_breaks() {
+    let catalogue = Catalogue::built_in().expect("built-in");
+    let cases = form::visibility_cases(&catalogue, date!(2026 - 01 - 01));
+    let fields: std::collections::BTreeSet<(&str, &str)> =
+        cases.iter().map(|c| (c.service.as_str(), c.field.as_str())).collect();
+    assert!(fields.len() >= 5, "{fields:?}");
+    for (service, field) in fields {
+        let rows: Vec<bool> =
+            cases.iter().filter(|c| c.service == service && c.field == field).map(|c| c.visible).collect();
+        assert!(rows[0], "{service} {field} shows when every condition is met");
+        assert!(rows[1..].iter().all(|visible| !visible), "{service} {field} hides when one breaks: {rows:?}");
+    }
+}

@@ -98,6 +98,83 @@ pub fn prefill(service: &Service, citizen: &CitizenDetails) -> Map<String, Value
     answers
 }
 
+/// Whether `field`, one of `service`'s own (not inside a list), shows for `answers` on `today`:
+/// every one of its `visible_when` conditions holds. The one definition the form check uses; the
+/// UI's `isVisible` is held to it by `visibility_cases`.
+pub fn is_visible(service: &Service, field: &Field, answers: &Map<String, Value>, today: Date) -> bool {
+    let context = Context { today, top: answers, item: None };
+    field.visible_when.iter().all(|c| context.holds(c, &service.fields, None))
+}
+
+/// Cases for front ends that decide visibility as the officer types: for every field of every
+/// service in `catalogue` that shows on a choice, a yes/no or whether another field is answered
+/// (age conditions need dates and are left to the core), answers under which it shows and answers
+/// breaking each condition in turn, with what `is_visible` says of each.
+pub fn visibility_cases(catalogue: &super::Catalogue, today: Date) -> Vec<VisibilityCase> {
+    let mut cases = Vec::new();
+    for service in &catalogue.services {
+        for field in &service.fields {
+            let conditions = &field.visible_when;
+            if conditions.is_empty() || conditions.iter().any(|c| c.age_under.is_some() || c.age_at_least.is_some()) {
+                continue;
+            }
+            let meeting = |c: &Condition| -> Option<Value> {
+                match (&c.equals, &c.one_of, c.filled) {
+                    (Some(Scalar::Bool(b)), _, _) => Some(Value::Bool(*b)),
+                    (Some(Scalar::Text(t)), _, _) => Some(Value::String(t.clone())),
+                    (None, Some(values), _) => values.first().cloned().map(Value::String),
+                    (None, None, Some(true)) => Some(Value::String("answered".into())),
+                    _ => None,
+                }
+            };
+            let breaking = |c: &Condition| -> Option<Value> {
+                match (&c.equals, &c.one_of, c.filled) {
+                    (Some(Scalar::Bool(b)), _, _) => Some(Value::Bool(!*b)),
+                    (Some(Scalar::Text(_)), _, _) | (None, Some(_), _) => Some(Value::String("something-else".into())),
+                    (None, None, Some(false)) => Some(Value::String("answered".into())),
+                    _ => None,
+                }
+            };
+            let mut all_met = Map::new();
+            for condition in conditions {
+                if let Some(value) = meeting(condition) {
+                    all_met.insert(condition.field.clone(), value);
+                }
+            }
+            let mut answer_sets = vec![all_met.clone()];
+            for condition in conditions {
+                let mut broken = all_met.clone();
+                match breaking(condition) {
+                    Some(value) => broken.insert(condition.field.clone(), value),
+                    None => broken.remove(&condition.field),
+                };
+                answer_sets.push(broken);
+            }
+            for answers in answer_sets {
+                let visible = is_visible(service, field, &answers, today);
+                cases.push(VisibilityCase {
+                    service: service.id.clone(),
+                    field: field.id.clone(),
+                    visible_when: conditions.clone(),
+                    answers,
+                    visible,
+                });
+            }
+        }
+    }
+    cases
+}
+
+/// One row of [`visibility_cases`].
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct VisibilityCase {
+    pub service: String,
+    pub field: String,
+    pub visible_when: Vec<Condition>,
+    pub answers: Map<String, Value>,
+    pub visible: bool,
+}
+
 /// What conditions are evaluated against: the whole form, and the list item being checked.
 struct Context<'a> {
     today: Date,
