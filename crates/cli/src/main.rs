@@ -166,6 +166,9 @@ enum OfficerCommand {
     Remove { number: String },
     /// List the roster
     List,
+    /// Change your own PIN: the current one from FIELDKIT_PIN (or a prompt), the new one from
+    /// FIELDKIT_NEW_PIN (or a prompt, typed twice)
+    ChangePin,
 }
 
 #[derive(Subcommand)]
@@ -343,6 +346,17 @@ fn run(cli: Cli, lang: Lang) -> Result<(), Failure> {
                 &format!("Signed in: {} ({}, {})", officer.number, officer.display_name, officer.role.as_str()),
             );
         }
+        Command::Officer(OfficerCommand::ChangePin) => {
+            let Some(number) = cli.officer.as_deref().map(str::trim).filter(|n| !n.is_empty()) else {
+                return Err(usage("officer_required", "say whose PIN: --officer or FIELDKIT_OFFICER"));
+            };
+            let old = pin::read_existing(&format!("Current PIN for {number}: "))?;
+            let new = pin::read_new("FIELDKIT_NEW_PIN", &format!("New PIN for {number}: "))?;
+            let mut session = profile.sign_in(number, &old)?;
+            session.change_pin(&old, &new)?;
+            let officer = session.officer();
+            out.print(officer, &format!("PIN changed for {}", officer.number));
+        }
         Command::Officer(command) => {
             let mut session = sign_in(&profile, cli.officer.as_deref())?;
             match command {
@@ -356,6 +370,8 @@ fn run(cli: Cli, lang: Lang) -> Result<(), Failure> {
                     let officer = session.remove_officer(&number)?;
                     out.print(&officer, &format!("Removed {}", officer.number));
                 }
+                // Answered above, before signing in, because it needs the current PIN itself.
+                OfficerCommand::ChangePin => return Err(usage("officer_command", "officer change-pin")),
                 OfficerCommand::List => {
                     let officers = session.officers()?;
                     let text: Vec<String> = officers

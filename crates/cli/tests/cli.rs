@@ -312,3 +312,19 @@ fn slips_and_day_reports_from_the_command_line() {
     assert!(csv.contains(&format!("{day},applications,,,Applications,Maombi,all,,1\n")), "{csv}");
     assert_eq!(kit.error_code("CM001", "482913", &["report", "--date", "28/11/2026"], ""), "invalid_input");
 }
+
+#[test]
+fn an_officer_changes_their_own_pin_and_the_old_one_is_refused() {
+    let kit = Kit::provisioned();
+    let changed = kit.run_with_new_pin("FD001", "730154", Some("583920"), &["officer", "change-pin"], "");
+    assert!(changed.success, "change-pin failed: {}", changed.json);
+    assert_eq!(kit.error_code("FD001", "730154", &["sign-in"], ""), "wrong_pin");
+    kit.ok("FD001", "583920", &["sign-in"], "");
+    // A wrong current PIN and a new PIN the rules refuse change nothing.
+    let wrong = kit.run_with_new_pin("FD001", "111111", Some("402817"), &["officer", "change-pin"], "");
+    assert!(!wrong.success);
+    assert_eq!(wrong.json["error"]["code"], "wrong_pin");
+    let simple = kit.run_with_new_pin("FD001", "583920", Some("123456"), &["officer", "change-pin"], "");
+    assert_eq!(simple.json["error"]["reason"], "pin_too_simple", "{}", simple.json);
+    kit.ok("FD001", "583920", &["sign-in"], "");
+}

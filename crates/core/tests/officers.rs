@@ -196,3 +196,39 @@ fn signing_in_to_a_missing_profile_says_so() {
     let f = fixture();
     assert_eq!(f.profile.sign_in(CLERK, CLERK_PIN).err().map(|e| e.code()), Some("profile_missing"));
 }
+
+#[test]
+fn an_officer_changes_their_own_pin_and_the_old_one_stops_working() {
+    let f = fixture();
+    f.create();
+    let mut clerk = f.clerk();
+    let citizen = clerk.register_citizen(&citizen("Otieno", "23456789")).expect("citizen");
+
+    // A wrong old PIN and a new PIN the rules refuse change nothing.
+    assert_eq!(clerk.change_pin("000001", "583920").err().map(|e| e.code()), Some("wrong_pin"));
+    let too_simple = clerk.change_pin(CLERK_PIN, "123456").expect_err("a run of digits");
+    assert_eq!(too_simple.to_report().reason, Some("pin_too_simple"));
+    drop(clerk);
+    drop(f.clerk());
+
+    let mut clerk = f.clerk();
+    clerk.change_pin(CLERK_PIN, "583920").expect("change");
+    drop(clerk);
+    assert_eq!(f.profile.sign_in(CLERK, CLERK_PIN).err().map(|e| e.code()), Some("wrong_pin"), "the old PIN");
+    let mut clerk = f.profile.sign_in(CLERK, "583920").expect("the new PIN");
+    // The same data key opens the same store.
+    assert_eq!(clerk.citizen(citizen.id).expect("citizen").details.surname, "Otieno");
+    // Nobody else's PIN changed, and the change is in the audit log.
+    let mut manager = f.profile.sign_in(MANAGER, MANAGER_PIN).expect("manager");
+    let report = manager.verify_audit().expect("verify");
+    assert!(report.problems.is_empty(), "{report:?}");
+    let conn = manager.store().expect("unlocked").connection();
+    let changes: i64 = conn
+        .query_row(
+            "SELECT count(*) FROM audit_log WHERE action = 'officer.pin_changed' AND officer = ?1",
+            [CLERK],
+            |row| row.get(0),
+        )
+        .expect("count");
+    assert_eq!(changes, 1);
+}

@@ -50,6 +50,8 @@ impl Role {
             ReadDeployment => true,
             // Removing what the retention period has ended reads nothing and is always allowed.
             Purge => true,
+            // Every officer keeps their own PIN; it opens only their own sealed key.
+            ChangeOwnPin => true,
             // Provisioning installs the laptop's private key: the ICT officer's job alone.
             EnrolDevice => matches!(self, IctOfficer),
             // Where and when the tent goes up is for everyone who works in it.
@@ -92,6 +94,7 @@ pub enum Action {
     ReadSyncStatus,
     ReadDeployment,
     Purge,
+    ChangeOwnPin,
     EnrolDevice,
     ViewOutreaches,
     ExportOutbox,
@@ -103,7 +106,7 @@ pub enum Action {
 }
 
 impl Action {
-    pub const ALL: [Action; 16] = [
+    pub const ALL: [Action; 17] = [
         Action::CaptureApplications,
         Action::ViewCitizens,
         Action::ManageOfficers,
@@ -112,6 +115,7 @@ impl Action {
         Action::ReadSyncStatus,
         Action::ReadDeployment,
         Action::Purge,
+        Action::ChangeOwnPin,
         Action::EnrolDevice,
         Action::ViewOutreaches,
         Action::ExportOutbox,
@@ -145,6 +149,7 @@ impl Action {
             Action::ReadSyncStatus => "see the sync status",
             Action::ReadDeployment => "see this laptop's deployment and catalogue",
             Action::Purge => "remove data whose retention has ended",
+            Action::ChangeOwnPin => "change your own PIN",
             Action::EnrolDevice => "enrol this laptop for sync",
             Action::ViewOutreaches => "view outreach plans",
             Action::ExportOutbox => "export the outbox to a USB bundle",
@@ -237,7 +242,7 @@ mod tests {
     fn each_role_may_do_exactly_its_share() {
         use Action::*;
         let allowed = |role: Role| -> Vec<Action> { Action::ALL.into_iter().filter(|a| role.may(*a)).collect() };
-        let shared = [ReadSyncStatus, ReadDeployment, Purge, ViewOutreaches];
+        let shared = [ReadSyncStatus, ReadDeployment, Purge, ChangeOwnPin, ViewOutreaches];
         let with_shared = |own: &[Action]| {
             let mut all: Vec<Action> = own.iter().chain(shared.iter()).copied().collect();
             all.sort_by_key(|a| Action::ALL.iter().position(|b| b == a));

@@ -35,6 +35,29 @@ impl Session {
         Ok(officer)
     }
 
+    /// Changes the signed-in officer's own PIN. The old PIN is checked as at sign-in (a wrong one
+    /// counts towards the lockout), the new one must pass the PIN rules, and the officer's sealed
+    /// copy of the data key is re-sealed under it: the old PIN stops working, the data key and
+    /// the store are unchanged. Audited as `officer.pin_changed`.
+    pub fn change_pin(&mut self, old: &str, new: &str) -> Result<()> {
+        validate_pin(new, self.profile.config.min_pin_length)?;
+        let officer = self.officer.clone();
+        self.store_for(Action::ChangeOwnPin)?;
+        drop(self.profile.unlock(&officer.number, old)?);
+        let config = self.profile.config.clone();
+        let keyring_file = self.profile.keyring_file();
+        let (store, now) = self.store_for(Action::ChangeOwnPin)?;
+        let key = store.data_key().clone();
+        let lock = keyring_file.lock()?;
+        let mut keyring = keyring_file.read()?;
+        // Keyring first (one atomic rename), then the audit entry: a crash in between leaves the
+        // new PIN working without its entry, never an officer locked out of their own key.
+        keyring.upsert(seal_entry(&key, keyring.profile_id, &officer, new, &config)?);
+        keyring_file.write(&keyring, &lock)?;
+        drop(lock);
+        store.record_pin_change(&officer.number, now)
+    }
+
     /// Removes an officer: their sealed key is deleted; the data key and the store are unchanged.
     pub fn remove_officer(&mut self, number: &str) -> Result<Officer> {
         let number = OfficerNumber::parse(number)?;

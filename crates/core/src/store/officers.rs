@@ -85,12 +85,22 @@ impl Store {
 
     /// Records a sign-in in the audit log (who opened citizens' data, and when).
     pub(crate) fn record_sign_in(&mut self, number: &OfficerNumber, now: OffsetDateTime) -> Result<()> {
+        self.record_own_action(number, "officer.signed_in", now)
+    }
+
+    /// The officer changed their own PIN (their sealed key was re-sealed; no record changed).
+    pub(crate) fn record_pin_change(&mut self, number: &OfficerNumber, now: OffsetDateTime) -> Result<()> {
+        self.record_own_action(number, "officer.pin_changed", now)
+    }
+
+    /// An audit entry for something an officer did to their own session or credentials.
+    fn record_own_action(&mut self, number: &OfficerNumber, action: &'static str, now: OffsetDateTime) -> Result<()> {
         let at = format_time(now)?;
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let change = Change {
             at: &at,
             officer: number.as_str(),
-            action: "officer.signed_in",
+            action,
             entity: "session",
             entity_id: number.as_str(),
             before_hash: None,
