@@ -4,6 +4,7 @@
 //! CLI translate into English or Kiswahili. Codes never change meaning once released; add new ones.
 
 pub use fieldkit_domain::DomainError;
+use fieldkit_domain::error::describe_problems;
 pub use fieldkit_domain::error::{Problem, Reason};
 use fieldkit_protocol::Deployment;
 use serde::Serialize;
@@ -290,11 +291,6 @@ impl CoreError {
         };
         pairs.into_iter().collect()
     }
-}
-
-fn describe_problems(problems: &[Problem]) -> String {
-    let parts: Vec<String> = problems.iter().map(|p| format!("{} {}", p.field, p.reason)).collect();
-    parts.join(", ")
 }
 
 impl From<DomainError> for CoreError {

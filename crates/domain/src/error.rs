@@ -189,7 +189,8 @@ impl DomainError {
     }
 }
 
-pub(crate) fn describe_problems(problems: &[Problem]) -> String {
+/// `field reason, field reason`: a form's problems in one line, for logs and error texts.
+pub fn describe_problems(problems: &[Problem]) -> String {
     let parts: Vec<String> = problems.iter().map(|p| format!("{} {}", p.field, p.reason)).collect();
     parts.join(", ")
 }

@@ -43,7 +43,7 @@ impl Session {
         validate_pin(new, self.profile.config.min_pin_length)?;
         let officer = self.officer.clone();
         self.store_for(Action::ChangeOwnPin)?;
-        drop(self.profile.unlock(&officer.number, old)?);
+        self.profile.open_sealed_key(&officer.number, old)?;
         let config = self.profile.config.clone();
         let keyring_file = self.profile.keyring_file();
         let (store, now) = self.store_for(Action::ChangeOwnPin)?;

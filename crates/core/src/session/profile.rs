@@ -128,6 +128,26 @@ impl Profile {
     }
 
     pub(super) fn unlock(&self, number: &OfficerNumber, pin: &str) -> Result<(Officer, Store)> {
+        let (key, role, profile_id) = self.open_sealed_key(number, pin)?;
+        let now = self.clock.now();
+        let mut store = Store::open(&self.store_path(), &key)?;
+        if store.profile_id()? != profile_id {
+            return Err(CoreError::KeyringTampered("the keyring belongs to another profile".into()));
+        }
+        // The store's roster has the last word: a removed officer whose keyring entry lingered
+        // after a crash, or a keyring role that disagrees with the store, does not get in.
+        let officer = store.officer(number)?.ok_or(CoreError::WrongPin)?;
+        if officer.role != role {
+            return Err(CoreError::KeyringTampered(format!("role of {number} differs")));
+        }
+        store.record_sign_in(number, now)?;
+        Ok((officer, store))
+    }
+
+    /// Opens `number`'s sealed copy of the data key with `pin`, enforcing the wrong-PIN lockout
+    /// (a wrong PIN counts, a right one clears the count). Returns the key, the keyring's role for
+    /// the officer and the profile id the keyring belongs to.
+    pub(super) fn open_sealed_key(&self, number: &OfficerNumber, pin: &str) -> Result<(DataKey, Role, Uuid)> {
         if !self.exists() {
             return Err(CoreError::ProfileMissing(self.dir.display().to_string()));
         }
@@ -164,18 +184,6 @@ impl Profile {
             keyring_file.write(&keyring, &lock)?;
         }
         drop(lock);
-
-        let mut store = Store::open(&self.store_path(), &key)?;
-        if store.profile_id()? != profile_id {
-            return Err(CoreError::KeyringTampered("the keyring belongs to another profile".into()));
-        }
-        // The store's roster has the last word: a removed officer whose keyring entry lingered
-        // after a crash, or a keyring role that disagrees with the store, does not get in.
-        let officer = store.officer(number)?.ok_or(CoreError::WrongPin)?;
-        if officer.role != role {
-            return Err(CoreError::KeyringTampered(format!("role of {number} differs")));
-        }
-        store.record_sign_in(number, now)?;
-        Ok((officer, store))
+        Ok((key, role, profile_id))
     }
 }
